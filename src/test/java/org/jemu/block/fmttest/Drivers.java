@@ -1,0 +1,19 @@
+package org.jemu.block.fmttest;
+
+import org.jemu.block.BlockDriver;
+import org.jemu.block.BlockNode;
+import org.jemu.block.vdi.VdiDriver;
+import org.jemu.block.vdi.VdiNode;
+import org.jemu.block.vpc.VpcDriver;
+import org.jemu.block.vpc.VpcNode;
+
+/** The format drivers under test. */
+final class Drivers {
+    static final BlockDriver[] ALL = {new VdiDriver(), new VpcDriver()};
+
+    static long clusterSize(BlockNode n) {
+        if (n instanceof VdiNode v) return v.clusterSize();
+        if (n instanceof VpcNode v) return v.clusterSize();
+        throw new AssertionError("unknown node " + n);
+    }
+}

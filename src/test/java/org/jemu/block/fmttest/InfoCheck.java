@@ -1,0 +1,21 @@
+package org.jemu.block.fmttest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Compares our formatSpecificInfo() with qemu-img's "format-specific" JSON. */
+final class InfoCheck {
+    static void compareFormatSpecific(JsonNode q, Map<String, Object> ours, String what) {
+        if (q == null || q.isNull()) {
+            assertTrue(ours.isEmpty(), what + ": qemu-img prints no format-specific info, we have " + ours);
+            return;
+        }
+        JsonNode mine = new ObjectMapper().valueToTree(ours);
+        assertEquals(q.get("data"), mine, what + ": format-specific info");
+    }
+}
