@@ -15,7 +15,13 @@ final class InfoCheck {
             assertTrue(ours.isEmpty(), what + ": qemu-img prints no format-specific info, we have " + ours);
             return;
         }
-        JsonNode mine = new ObjectMapper().valueToTree(ours);
+        JsonNode mine;
+        try {
+            ObjectMapper om = new ObjectMapper();
+            mine = om.readTree(om.writeValueAsString(ours));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new AssertionError(e);
+        }
         assertEquals(q.get("data"), mine, what + ": format-specific info");
     }
 }

@@ -6,6 +6,7 @@ import org.jemu.block.BlockDriver;
 import org.jemu.block.BlockNode;
 import org.jemu.block.vdi.VdiDriver;
 import org.jemu.block.vpc.VpcDriver;
+import org.jemu.block.vmdk.VmdkDriver;
 import org.jemu.testutil.Jemu;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,7 +39,13 @@ class InteropTest {
             new Case("vpc-dynamic", new VpcDriver(), "vpc", "", false, 9 << 20),
             new Case("vpc-fixed", new VpcDriver(), "vpc", "subformat=fixed", false, 6 << 20),
             new Case("vpc-dynamic-force", new VpcDriver(), "vpc", "force_size=on", false, (5 << 20) + 4096),
-            new Case("vpc-fixed-force", new VpcDriver(), "vpc", "subformat=fixed,force_size=on", false, 3 << 20)));
+            new Case("vpc-fixed-force", new VpcDriver(), "vpc", "subformat=fixed,force_size=on", false, 3 << 20),
+            new Case("vmdk-monolithicSparse", new VmdkDriver(), "vmdk", "", true, (9 << 20) + 4096),
+            new Case("vmdk-zeroed-grain", new VmdkDriver(), "vmdk", "zeroed_grain=on,adapter_type=lsilogic", true, 5 << 20),
+            new Case("vmdk-monolithicFlat", new VmdkDriver(), "vmdk", "subformat=monolithicFlat", true, 6 << 20),
+            new Case("vmdk-twoGbMaxExtentSparse", new VmdkDriver(), "vmdk", "subformat=twoGbMaxExtentSparse", true, 7 << 20),
+            new Case("vmdk-twoGbMaxExtentFlat", new VmdkDriver(), "vmdk", "subformat=twoGbMaxExtentFlat,compat6=on", true, 4 << 20),
+            new Case("vmdk-streamOptimized", new VmdkDriver(), "vmdk", "subformat=streamOptimized", true, (8 << 20) + 512)));
 
     static Stream<Case> cases() { return CASES.stream(); }
 
