@@ -7,6 +7,7 @@ import org.jemu.block.BlockNode;
 import org.jemu.block.vdi.VdiDriver;
 import org.jemu.block.vpc.VpcDriver;
 import org.jemu.block.vmdk.VmdkDriver;
+import org.jemu.block.vhdx.VhdxDriver;
 import org.jemu.testutil.Jemu;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +46,12 @@ class InteropTest {
             new Case("vmdk-monolithicFlat", new VmdkDriver(), "vmdk", "subformat=monolithicFlat", true, 6 << 20),
             new Case("vmdk-twoGbMaxExtentSparse", new VmdkDriver(), "vmdk", "subformat=twoGbMaxExtentSparse", true, 7 << 20),
             new Case("vmdk-twoGbMaxExtentFlat", new VmdkDriver(), "vmdk", "subformat=twoGbMaxExtentFlat,compat6=on", true, 4 << 20),
-            new Case("vmdk-streamOptimized", new VmdkDriver(), "vmdk", "subformat=streamOptimized", true, (8 << 20) + 512)));
+            new Case("vmdk-streamOptimized", new VmdkDriver(), "vmdk", "subformat=streamOptimized", true, (8 << 20) + 512),
+            new Case("vhdx-dynamic", new VhdxDriver(), "vhdx", "", true, 9 << 20),
+            new Case("vhdx-dynamic-1M", new VhdxDriver(), "vhdx", "block_size=1M,log_size=2M", true, (5 << 20) + 4096),
+            new Case("vhdx-dynamic-nozero", new VhdxDriver(), "vhdx", "block_state_zero=off", true, 3 << 20),
+            new Case("vhdx-fixed", new VhdxDriver(), "vhdx", "subformat=fixed", true, 10 << 20),
+            new Case("vhdx-fixed-nozero", new VhdxDriver(), "vhdx", "subformat=fixed,block_state_zero=off,block_size=2M", true, 7 << 20)));
 
     static Stream<Case> cases() { return CASES.stream(); }
 
