@@ -109,7 +109,7 @@ public final class VdiNode implements BlockNode {
     @Override public String formatName() { return "vdi"; }
     @Override public long size() { return size; }
     @Override public boolean readOnly() { return readOnly; }
-    public long clusterSize() { return blockSize; }
+    @Override public long clusterSize() { return blockSize; }
     public boolean isStatic() { return header.imageType == VdiHeader.TYPE_STATIC; }
 
     private void checkRange(long offset, long len) throws BlockException {

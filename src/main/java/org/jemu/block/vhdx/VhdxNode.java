@@ -295,7 +295,7 @@ public final class VhdxNode implements BlockNode {
     @Override public String formatName() { return "vhdx"; }
     @Override public long size() { return size; }
     @Override public boolean readOnly() { return readOnly; }
-    public long clusterSize() { return blockSize; }
+    @Override public long clusterSize() { return blockSize; }
     public int logicalSectorSize() { return logicalSectorSize; }
     public int physicalSectorSize() { return physicalSectorSize; }
     /** Log entries replayed when this image was opened. */

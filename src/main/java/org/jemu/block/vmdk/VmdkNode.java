@@ -157,13 +157,15 @@ public final class VmdkNode implements BlockNode {
     @Override public long size() { return size; }
     @Override public boolean readOnly() { return readOnly; }
     @Override public BlockNode backing() { return backing; }
-    public String backingFileName() { return desc.parentFileNameHint; }
+    @Override public String backingFilename() { return desc.parentFileNameHint; }
+    /** QEMU reports "vmdk" as the backing format of every vmdk parent. */
+    @Override public String backingFormat() { return desc.parentFileNameHint == null ? null : "vmdk"; }
     public long cid() { return desc.cid; }
     public long parentCid() { return desc.parentCid; }
     public String createType() { return desc.createType; }
 
     /** Grain size of the first sparse extent (qemu-img's cluster_size), 0 if the disk has none. */
-    public long clusterSize() {
+    @Override public long clusterSize() {
         for (VmdkExtent e : extents) if (e instanceof SparseExtent s) return s.grainBytes;
         return 0;
     }

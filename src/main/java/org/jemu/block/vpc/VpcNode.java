@@ -135,7 +135,7 @@ public final class VpcNode implements BlockNode {
     @Override public boolean readOnly() { return readOnly; }
     public boolean isFixed() { return dyn == null; }
     /** Block size of a dynamic image; 0 for a fixed one (qemu-img prints no cluster_size then). */
-    public long clusterSize() { return blockSize; }
+    @Override public long clusterSize() { return blockSize; }
 
     private void checkRange(long offset, long len) throws BlockException {
         if (offset < 0 || len < 0 || offset > size || len > size - offset) {
