@@ -841,7 +841,7 @@ public final class Qcow2Node implements BlockNode {
         long host = entry & L2E_OFFSET_MASK;
         if (!extL2) {
             if ((entry & QCOW_OFLAG_ZERO) != 0 && h.version >= 3) return new BlockStatus(n, false, true, true, 0, host != 0 ? host + in : -1);
-            if (host != 0) return new BlockStatus(n, true, false, true, 0, host + in);
+            if (host != 0) return hostStatus(host + in, n);
             return backingStatus((gc << cb) + in, n);
         }
         int scs = 1 << subclusterBits;
@@ -849,17 +849,25 @@ public final class Qcow2Node implements BlockNode {
         int m = Math.min(n, scs - (in & (scs - 1)));
         while (m < n && subclusterKind(bitmap, (in + m) >>> subclusterBits) == kind) m += Math.min(n - m, scs);
         return switch (kind) {
-            case 1 -> new BlockStatus(m, true, false, true, 0, host + in);
+            case 1 -> hostStatus(host + in, m);
             case 2 -> new BlockStatus(m, false, true, true, 0, -1);
             default -> backingStatus((gc << cb) + in, m);
         };
     }
 
+    /** Data in the file: like QEMU (BDRV_BLOCK_RECURSE) a hole in the host file makes it read as zero. */
+    private BlockStatus hostStatus(long hostOff, int n) throws IOException {
+        BlockStatus f = file.blockStatus(hostOff, n);
+        int len = (int) Math.max(1, Math.min(n, f.length()));
+        return new BlockStatus(len, true, !f.data(), true, 0, hostOff);
+    }
+
     private BlockStatus backingStatus(long off, int n) throws IOException {
-        if (backing == null || off >= backing.size()) return new BlockStatus(n, false, true, false, 0, -1);
+        if (backing == null) return new BlockStatus(n, false, true, false, 0, -1);
+        if (off >= backing.size()) return new BlockStatus(n, false, true, false, 1, -1);
         BlockStatus b = backing.blockStatus(off, Math.min(n, backing.size() - off));
-        boolean fromBacking = b.allocated() || b.data();
-        return new BlockStatus(b.length(), b.data(), b.zero(), false, fromBacking ? b.depth() + 1 : 0, b.hostOffset());
+        // depth: the layer the data comes from, or the bottom of the chain when no layer has it
+        return new BlockStatus(b.length(), b.data(), b.zero(), false, b.depth() + 1, b.hostOffset());
     }
 
     // ------------------------------------------------------------------------------------------------
