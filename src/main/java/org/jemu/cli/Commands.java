@@ -108,6 +108,11 @@ final class Commands {
         }
         if (size == null) throw new Fail(filename + ": Image creation needs a size parameter");
         if (size < 0) throw new Fail("Image size must be less than 8 EiB!");
+        for (String k : opts.asMap().keySet()) {
+            boolean known = d.createOptions().stream().anyMatch(c -> c.name().equals(k))
+                    || (fmt.equals("qcow2") && (k.startsWith("encrypt") || k.startsWith("data_file")));
+            if (!known) throw new Fail(filename + ": Invalid parameter '" + k + "'");
+        }
         if (!quiet) out.println("Formatting '" + filename + "', fmt=" + fmt + " " + formattingOptions(fmt, opts, size));
         try {
             BlockDrivers.create(filename, fmt, size, opts);
@@ -912,7 +917,7 @@ final class Commands {
         if (os.stream().anyMatch(Img::isHelp)) { printCreateOptions(d); return 0; }
         QemuOpts opts = parseO(os);
         long virtualSize, allocated;
-        boolean srcQcow2 = false;
+        boolean srcQcow2 = false; // a qcow2 v3 source can carry persistent bitmaps
         if (size != null) {
             virtualSize = size;
             allocated = 0;
@@ -920,7 +925,7 @@ final class Commands {
             BlockNode n = open(g.args.get(0), fmt, true, BlockDrivers.Options.DEFAULT);
             try {
                 virtualSize = n.size();
-                srcQcow2 = n instanceof Qcow2Node;
+                srcQcow2 = n instanceof Qcow2Node q2 && q2.version() >= 3;
                 long cs = outFmt.equals("qcow2") ? (parseSize(opts.peek("cluster_size") == null ? "65536" : opts.peek("cluster_size"))) : 512;
                 allocated = countAllocated(n, cs);
             } finally {

@@ -109,7 +109,7 @@ public final class Qcow2Driver implements BlockDriver {
             }
             return new CreateOpts(version, cb, Integer.numberOfTrailingZeros((int) refBits), lazy, ctype, ext, pre, bf, bfmt);
         } catch (OptionException e) {
-            throw new BlockException(e.getMessage());
+            throw new BlockException(e.getMessage().replaceFirst("^create: ", ""));
         }
     }
 

@@ -850,13 +850,36 @@ public final class Qcow2Node implements BlockNode {
         while (m < n && subclusterKind(bitmap, (in + m) >>> subclusterBits) == kind) m += Math.min(n - m, scs);
         return switch (kind) {
             case 1 -> hostStatus(host + in, m);
-            case 2 -> new BlockStatus(m, false, true, true, 0, -1);
-            default -> backingStatus((gc << cb) + in, m);
+            case 2 -> new BlockStatus(m, false, true, true, 0, host != 0 ? host + in : -1);
+            default -> backing == null ? new BlockStatus(m, false, true, false, 0, host != 0 ? host + in : -1) : backingStatus((gc << cb) + in, m);
         };
     }
 
-    /** Data in the file: like QEMU (BDRV_BLOCK_RECURSE) a hole in the host file makes it read as zero. */
+    private int metadataPreallocation = -1;
+
+    /**
+     * QEMU's qcow2_detect_metadata_preallocation: the image looks preallocated when clearly more clusters
+     * have a refcount than the file has bytes allocated; only then does block status look at holes in
+     * the host file.
+     */
+    private boolean metadataPreallocation() throws IOException {
+        if (metadataPreallocation >= 0) return metadataPreallocation == 1;
+        long realAllocation = file.allocatedFileSize();
+        boolean r = false;
+        if (realAllocation >= 0) {
+            long realClusters = realAllocation / cs;
+            long threshold = Math.max(realClusters * 10 / 9, realClusters + 2);
+            long end = (file.size() + cs - 1) >>> cb, count = 0;
+            for (long i = 0; i < end && count < threshold; i++) if (getRefcount(i) != 0) count++;
+            r = count >= threshold;
+        }
+        metadataPreallocation = r ? 1 : 0;
+        return r;
+    }
+
+    /** Data in the file: with metadata preallocation (QEMU's BDRV_BLOCK_RECURSE) a hole in the host file reads as zero. */
     private BlockStatus hostStatus(long hostOff, int n) throws IOException {
+        if (!metadataPreallocation()) return new BlockStatus(n, true, false, true, 0, hostOff);
         BlockStatus f = file.blockStatus(hostOff, n);
         int len = (int) Math.max(1, Math.min(n, f.length()));
         return new BlockStatus(len, true, !f.data(), true, 0, hostOff);
@@ -1131,7 +1154,7 @@ public final class Qcow2Node implements BlockNode {
         long[] nl = Arrays.copyOf(sl1, l1.length);
         ByteBuffer b = ByteBuffer.allocate(l1.length * 8);
         b.asLongBuffer().put(nl);
-        file.write(h.l1_table_offset, b.flip());
+        file.write(h.l1_table_offset, b);
         l1 = nl;
         file.flush();
         updateSnapshotRefcount(old, false, -1);
