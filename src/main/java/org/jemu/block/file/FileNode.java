@@ -216,8 +216,12 @@ public final class FileNode implements BlockNode {
         return nativeFd >= 0 ? Posix.allocatedBytes(nativeFd) : -1;
     }
 
+    private boolean closed;
+
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
+        if (closed) return;
+        closed = true;
         try { ch.close(); } finally { if (nativeFd >= 0) Posix.close(nativeFd); }
     }
 

@@ -653,14 +653,14 @@ public final class Qcow2Node implements BlockNode {
                 }
                 return;
             }
-            long nb = writeSubclusters(gc, host, bitmap, in, buf, pos, n);
+            long nb = writeSubclusters(gc, host, entry, bitmap, in, buf, pos, n);
             if (nb != bitmap) setL2(l2o[0], t, idx, entry, nb);
             return;
         }
         long nw = allocClusters(1);
         if (extL2 && host == 0 && !compressed) {
             // unallocated cluster: allocate it, write only the touched subclusters
-            long nb = writeSubclusters(gc, nw, bitmap, in, buf, pos, n);
+            long nb = writeSubclusters(gc, nw, entry, bitmap, in, buf, pos, n);
             setL2(l2o[0], t, idx, nw | QCOW_OFLAG_COPIED, nb);
             return;
         }
@@ -672,18 +672,17 @@ public final class Qcow2Node implements BlockNode {
         releaseEntry(entry);
     }
 
-    /** Writes into host cluster {@code host} with extended L2: pads touched unallocated subclusters with their old content. */
-    private long writeSubclusters(long gc, long host, long bitmap, int in, byte[] buf, int pos, int n) throws IOException {
-        int scs = 1 << subclusterBits;
+    /**
+     * Writes into host cluster {@code host} with extended L2: the touched subclusters are written whole,
+     * their untouched head/tail bytes taken from the old content ({@code oldEntry}/{@code bitmap}).
+     */
+    private long writeSubclusters(long gc, long host, long oldEntry, long bitmap, int in, byte[] buf, int pos, int n) throws IOException {
         int s0 = in >>> subclusterBits, s1 = (in + n - 1) >>> subclusterBits;
         int a = s0 << subclusterBits, b = (s1 + 1) << subclusterBits;
-        byte[] c = null;
-        boolean headPad = in != a && (bitmap & (1L << s0)) == 0;
-        boolean tailPad = in + n != b && (bitmap & (1L << s1)) == 0;
-        if (headPad || tailPad) {
-            c = new byte[b - a];
-            if (headPad) readCluster(gc, 0, bitmap, a, c, 0, scs);            // old content of first subcluster
-            if (tailPad) readCluster(gc, 0, bitmap, s1 << subclusterBits, c, c.length - scs, scs);
+        if (in != a || in + n != b) {
+            byte[] c = new byte[b - a];
+            if (in != a) readCluster(gc, oldEntry, bitmap, a, c, 0, in - a);
+            if (in + n != b) readCluster(gc, oldEntry, bitmap, in + n, c, in + n - a, b - (in + n));
             System.arraycopy(buf, pos, c, in - a, n);
             file.write(host + a, ByteBuffer.wrap(c));
         } else {

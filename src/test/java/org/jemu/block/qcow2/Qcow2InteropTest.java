@@ -208,7 +208,7 @@ class Qcow2InteropTest {
             Res a = tool(dir, q.toArray(String[]::new)), b = jemu(dir, j.toArray(String[]::new));
             assertEquals(a.rc(), b.rc());
             assertEquals(a.out().replace("cq.img", "cj.img"), b.out());
-            qemuClean("@cj.img".equals("") ? "" : "@cj.img");
+            if (c[1].equals("qcow2")) qemuClean("@cj.img");
             assertEquals(tool(dir, "qemu-img", "info", "--output=json", "@cq.img").out().replaceAll("\"actual-size\": \\d+", "").replace("cq.img", "cj.img"),
                     tool(dir, "qemu-img", "info", "--output=json", "@cj.img").out().replaceAll("\"actual-size\": \\d+", ""));
         }
