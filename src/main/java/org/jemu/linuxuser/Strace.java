@@ -83,7 +83,7 @@ public final class Strace {
             }
             sb.append(')');
         }
-        if (nr == 93 || nr == 94 || nr == 221 || nr == 139) {
+        if (nr == 93 || nr == 94 || nr == 139) {
             Log.log(sb.toString());
             sb.setLength(0);
         }

@@ -59,13 +59,16 @@ public final class Syscalls {
         }
     }
 
+    /** The host fds open now (the directory stream used to list them is not among them). */
     public static List<Integer> openFds() {
-        List<Integer> out = new ArrayList<>();
+        List<Integer> all = new ArrayList<>();
         try (var s = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
-            for (Path e : s) out.add(Integer.parseInt(e.getFileName().toString()));
+            for (Path e : s) all.add(Integer.parseInt(e.getFileName().toString()));
         } catch (java.io.IOException | NumberFormatException e) {
-            for (int i = 0; i < 3; i++) out.add(i);
+            for (int i = 0; i < 3; i++) all.add(i);
         }
+        List<Integer> out = new ArrayList<>();
+        for (int fd : all) if (Host.syscall(Host.FCNTL, fd, 1 /* F_GETFD */) >= 0) out.add(fd);
         return out;
     }
 
