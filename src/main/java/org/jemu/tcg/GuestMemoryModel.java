@@ -13,10 +13,10 @@ public interface GuestMemoryModel {
 
     /**
      * Emits code which, with the guest address (a long) in local {@code addrSlot}, leaves the host address (a
-     * long) on the operand stack — or branches to {@code slow} (nothing on the stack) when the access needs
+     * long) on the operand stack (local {@code refSlot} is free for a reference temporary) — or branches to {@code slow} (nothing on the stack) when the access needs
      * the interpreter: unmapped, wrong permission, crosses into a page it may not touch, MMIO.
      */
-    void emitHostAddress(CodeBuilder cb, ClassData cd, int addrSlot, int size, Access access, Label slow);
+    void emitHostAddress(CodeBuilder cb, ClassData cd, int addrSlot, int refSlot, int size, Access access, Label slow);
 
     /** Reads {@code size} (2 or 4) bytes of guest code for the translator, or -1 when not executable. */
     long fetchCode(long guestAddr, int size);

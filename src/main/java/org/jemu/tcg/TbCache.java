@@ -195,14 +195,21 @@ public final class TbCache<U> {
             return u;
         }
 
-        /** Notes that the interpreter is about to run the block at {@code pc}; may queue its translation. */
-        public void count(long pc) {
-            if (opts.threshold() < 0) return;
+        /**
+         * Notes that the interpreter is about to run the block at {@code pc}; may queue its translation.
+         * Returns true when a translation was installed meanwhile (synchronous mode): look up again.
+         */
+        public boolean count(long pc) {
+            if (opts.threshold() < 0) return false;
             int i = (int) ((pc >>> 1) ^ (pc >>> 13)) & (counts.length - 1);
             if (++counts[i] >= opts.threshold()) {
                 counts[i] = 0;
-                if (!units.containsKey(pc)) request(pc);
+                if (!units.containsKey(pc)) {
+                    request(pc);
+                    return opts.synchronous();
+                }
             }
+            return false;
         }
 
         /** Adds this thread's dispatch counts to the statistics. */

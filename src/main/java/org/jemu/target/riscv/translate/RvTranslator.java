@@ -6,7 +6,12 @@ import org.jemu.tcg.GuestMemoryModel.Access;
 import org.jemu.tcg.TbStats;
 import org.jemu.tcg.TcgOptions;
 import org.jemu.tcg.Translation;
-import org.jemu.target.riscv.translate.Insn.Op;
+import org.jemu.target.riscv.Alu;
+import org.jemu.target.riscv.Decoder;
+import org.jemu.target.riscv.Disasm;
+import org.jemu.target.riscv.Insn;
+import org.jemu.target.riscv.RiscvCpu;
+import org.jemu.target.riscv.fpu.FpState;
 import org.jemu.util.Log;
 
 import java.lang.classfile.Attributes;
@@ -61,8 +66,12 @@ public final class RvTranslator {
     private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
     private static final AtomicLong SEQ = new AtomicLong();
     private static final ClassDesc CD_UNIT = ClassDesc.of(RvUnit.class.getName());
-    private static final ClassDesc CD_STATE = ClassDesc.of(RvState.class.getName());
-    private static final ClassDesc CD_OPS = ClassDesc.of(Ops.class.getName());
+    private static final ClassDesc CD_CPU = ClassDesc.of(RiscvCpu.class.getName());
+    private static final ClassDesc CD_FPSTATE = ClassDesc.of(FpState.class.getName());
+    private static final ClassDesc CD_ALU = ClassDesc.of(Alu.class.getName());
+    private static final ClassDesc CD_FPOPS = ClassDesc.of(FpOps.class.getName());
+    private static final ClassDesc CD_ACCESS = ClassDesc.of(CpuAccess.class.getName());
+    private static final ClassDesc CD_VARHANDLE = ClassDesc.of("java.lang.invoke.VarHandle");
     private static final ClassDesc CD_MEM = ClassDesc.of("org.jemu.tcg.HostMemory");
     private static final ClassDesc CD_LONG = ClassDesc.of("java.lang.Long");
     private static final ClassDesc CD_LONGS = CD_long.arrayType();
@@ -70,10 +79,16 @@ public final class RvTranslator {
     private static final MethodTypeDesc MT_J_J = MethodTypeDesc.of(CD_long, CD_long);
     private static final MethodTypeDesc MT_JJ_V = MethodTypeDesc.of(CD_void, CD_long, CD_long);
     private static final MethodTypeDesc MT_JJ_I = MethodTypeDesc.of(CD_int, CD_long, CD_long);
-    private static final MethodTypeDesc MT_EXEC = MethodTypeDesc.of(CD_long, CD_STATE, CD_long);
+    private static final MethodTypeDesc MT_JJ_Z = MethodTypeDesc.of(ConstantDescs.CD_boolean, CD_long, CD_long);
+    private static final MethodTypeDesc MT_EXEC = MethodTypeDesc.of(CD_long, CD_CPU, CD_long);
+    private static final MethodTypeDesc MT_CPU_I = MethodTypeDesc.of(CD_int, CD_CPU);
+    private static final MethodTypeDesc MT_FP1 = MethodTypeDesc.of(CD_long, CD_long, CD_int, CD_FPSTATE);
+    private static final MethodTypeDesc MT_FP2 = MethodTypeDesc.of(CD_long, CD_long, CD_long, CD_int, CD_FPSTATE);
+    private static final MethodTypeDesc MT_FP3 = MethodTypeDesc.of(CD_long, CD_long, CD_long, CD_long, CD_int, CD_FPSTATE);
 
-    // local variable slots of exec(RvState s, long pc)
-    private static final int S = 1, PC = 2, XA = 4, FA = 5, ADDR = 6, KIND = 8, XPC = 9, TMP = 11, XBASE = 13, FBASE = XBASE + 62;
+    // local variable slots of exec(RiscvCpu cpu, long pc)
+    private static final int CPU = 1, PC = 2, XA = 4, FA = 5, ADDR = 6, FPS = 8, XPC = 9, TMP = 11, REF = 13, RM = 14,
+            XBASE = 15, FBASE = XBASE + 62;
 
     private final GuestMemoryModel mem;
     private final TcgOptions opts;
@@ -85,17 +100,25 @@ public final class RvTranslator {
         this.stats = stats;
     }
 
-    /** Whether the translator emits {@code op} inline (others end the block and run in the interpreter). */
-    public static boolean supported(Op op) {
-        return op.ordinal() < Op.FADD_S.ordinal();
+    /** Whether the translator emits {@code in} inline (others end the block and run in the interpreter). */
+    public static boolean supported(Insn in) {
+        return switch (in.fmt) {
+            case CSR, CSRI, AMO, LR, SFENCE -> false;
+            case NONE -> in == Insn.FENCE_TSO;
+            case R, R1, I, SHAMT, SHW, B -> in.fn != null;
+            default -> in != Insn.ILLEGAL;
+        };
     }
+
+    /** Rounding-mode operand of an FP instruction: a static rm 5/6 is reserved (illegal) — left to the interpreter. */
+    static boolean hasRm(Insn in) { return in.fmt.imm == Insn.Imm.RM; }
 
     // ------------------------------------------------------------------ region discovery
 
     /** The instructions of a region; {@code stops} maps pcs where discovery stopped to "interpreter must run it". */
-    record Region(long entry, TreeMap<Long, Insn> insns, TreeSet<Long> leaders, Map<Long, Boolean> stops, BitSet loopHeads, List<Long> leaderList) {}
+    record Region(long entry, TreeMap<Long, Decoder.Op> insns, TreeSet<Long> leaders, Map<Long, Boolean> stops, BitSet loopHeads, List<Long> leaderList) {}
 
-    Insn fetchDecode(long pc) {
+    Decoder.Op fetchDecode(long pc) {
         long lo = mem.fetchCode(pc, 2);
         if (lo < 0) return null;
         int raw = (int) lo;
@@ -104,12 +127,15 @@ public final class RvTranslator {
             if (hi < 0) return null;
             raw |= (int) hi << 16;
         }
-        Insn i = Decoder.decode(raw);
-        return i != null && supported(i.op()) ? i : null;
+        Decoder.Op op = Decoder.decode(raw);
+        Insn in = op.insn();
+        if (!supported(in)) return null;
+        if (hasRm(in) && (op.imm() == 5 || op.imm() == 6)) return null;
+        return op;
     }
 
     Region discover(long entry, int cap) {
-        TreeMap<Long, Insn> insns = new TreeMap<>();
+        TreeMap<Long, Decoder.Op> insns = new TreeMap<>();
         TreeSet<Long> leaders = new TreeSet<>();
         Map<Long, Boolean> stops = new HashMap<>();
         ArrayDeque<Long> work = new ArrayDeque<>();
@@ -121,28 +147,28 @@ public final class RvTranslator {
             while (true) {
                 if (insns.containsKey(pc)) { leaders.add(pc); break; }
                 if (insns.size() >= cap) { stops.putIfAbsent(pc, false); break; }
-                Insn in = fetchDecode(pc);
-                if (in == null) { stops.put(pc, true); break; }
-                insns.put(pc, in);
-                long next = pc + in.len();
-                Op op = in.op();
-                if (op.isBranch()) {
-                    long t = pc + in.imm();
+                Decoder.Op op = fetchDecode(pc);
+                if (op == null) { stops.put(pc, true); break; }
+                insns.put(pc, op);
+                long next = pc + op.len();
+                Insn in = op.insn();
+                if (in.isBranch()) {
+                    long t = pc + op.imm();
                     edges.add(new long[]{pc, t});
                     if (leaders.add(t)) work.add(t);
                     if (leaders.add(next)) work.addFirst(next);
                     break;
                 }
-                if (op == Op.JAL) {
-                    long t = pc + in.imm();
+                if (in == Insn.JAL) {
+                    long t = pc + op.imm();
                     edges.add(new long[]{pc, t});
                     if (leaders.add(t)) work.addFirst(t);
                     // a call's return address is a likely re-entry point (the callee returns there)
-                    if (in.rd() != 0 && leaders.add(next)) work.add(next);
+                    if (op.rd() != 0 && leaders.add(next)) work.add(next);
                     break;
                 }
-                if (op == Op.JALR) {
-                    if (in.rd() != 0 && leaders.add(next)) work.add(next);
+                if (in == Insn.JALR) {
+                    if (op.rd() != 0 && leaders.add(next)) work.add(next);
                     break;
                 }
                 pc = next;
@@ -196,12 +222,10 @@ public final class RvTranslator {
 
     private void logRegion(Region r, String name, int codeLen) {
         StringBuilder sb = new StringBuilder();
-        sb.append("IN: ").append(name).append(" (").append(r.insns().size()).append(" insns, ")
+        sb.append("TB: ").append(name).append(" (").append(r.insns().size()).append(" insns, ")
           .append(r.leaderList().size()).append(" entries, ").append(codeLen).append(" bytes of bytecode)\n");
         for (var e : r.insns().entrySet()) {
-            Insn i = e.getValue();
-            sb.append(String.format("0x%016x:  %s %08x  %s%n", e.getKey(), r.leaders().contains(e.getKey()) ? ">" : " ",
-                    i.raw() & (i.len() == 2 ? 0xffff : -1), i.op().name().toLowerCase()));
+            sb.append(r.leaders().contains(e.getKey()) ? "> " : "  ").append(Disasm.line(e.getKey(), e.getValue())).append('\n');
         }
         Log.log(sb.toString());
     }
@@ -229,7 +253,7 @@ public final class RvTranslator {
         });
     }
 
-    /** Emits the body of exec(RvState, long) for one region. */
+    /** Emits the body of exec(RiscvCpu, long) for one region. */
     private final class Emitter {
         final CodeBuilder cb;
         final Region r;
@@ -240,6 +264,7 @@ public final class RvTranslator {
         /** Exit stubs emitted after the body: label, pc, kind. */
         final List<Object[]> stubs = new ArrayList<>();
         final long base, span;
+        boolean usesFp;
 
         Emitter(CodeBuilder cb, Region r, ClassData cd) {
             this.cb = cb;
@@ -250,23 +275,27 @@ public final class RvTranslator {
             for (long l : r.leaderList()) labels.put(l, cb.newLabel());
             base = r.insns().firstKey();
             span = r.insns().lastKey() - base;
-            for (Insn i : r.insns().values()) noteRegs(i);
-        }
-
-        void noteRegs(Insn i) {
-            Op op = i.op();
-            boolean fpDst = op == Op.FLW || op == Op.FLD || op == Op.FMV_W_X || op == Op.FMV_D_X
-                    || (op.ordinal() >= Op.FSGNJ_S.ordinal() && op.ordinal() <= Op.FSGNJX_D.ordinal());
-            boolean fpSrc1 = op == Op.FMV_X_W || op == Op.FMV_X_D || (op.ordinal() >= Op.FSGNJ_S.ordinal() && op.ordinal() <= Op.FSGNJX_D.ordinal());
-            boolean fpSrc2 = op == Op.FSW || op == Op.FSD || (op.ordinal() >= Op.FSGNJ_S.ordinal() && op.ordinal() <= Op.FSGNJX_D.ordinal());
-            if (i.rd() != 0 || fpDst) {
-                if (fpDst) { fUsed.set(i.rd()); fWritten.set(i.rd()); }
-                else if (!op.isBranch() && !op.isStore() && op != Op.FENCE) { xUsed.set(i.rd()); xWritten.set(i.rd()); }
-            }
-            if (fpSrc1) fUsed.set(i.rs1()); else xUsed.set(i.rs1());
-            if (fpSrc2) fUsed.set(i.rs2()); else xUsed.set(i.rs2());
+            for (Decoder.Op op : r.insns().values()) noteRegs(op);
             xUsed.clear(0);
             xWritten.clear(0);
+        }
+
+        /** Register classes from the row's operand template: d/s/t integer rd/rs1/rs2, D/S/T/R float rd/rs1/rs2/rs3. */
+        void noteRegs(Decoder.Op op) {
+            String t = op.insn().fmt.template;
+            if (op.insn().isFloat()) usesFp = true;
+            for (int k = 0; k < t.length(); k++) {
+                switch (t.charAt(k)) {
+                    case 'd' -> { xUsed.set(op.rd()); xWritten.set(op.rd()); }
+                    case 's' -> xUsed.set(op.rs1());
+                    case 't' -> xUsed.set(op.rs2());
+                    case 'D' -> { fUsed.set(op.rd()); fWritten.set(op.rd()); }
+                    case 'S' -> fUsed.set(op.rs1());
+                    case 'T' -> fUsed.set(op.rs2());
+                    case 'R' -> fUsed.set(op.rs3());
+                    default -> { }
+                }
+            }
         }
 
         int xs(int r) { return XBASE + 2 * (r - 1); }
@@ -277,29 +306,28 @@ public final class RvTranslator {
         void ldf(int r) { cb.lload(fs(r)); }
         void stf(int r) { cb.lstore(fs(r)); }
 
-        Label stub(long pc, int kind) {
+        Label stub(long pc, long kind) {
             Label l = cb.newLabel();
-            stubs.add(new Object[]{l, pc, kind});
+            stubs.add(new Object[]{l, pc | kind});
             return l;
         }
 
-        void exitTo(long pc, int kind) {
-            cb.loadConstant(pc).lstore(XPC);
-            if (kind != 0) cb.iconst_1().istore(KIND);
+        void exitTo(long pcAndKind) {
+            cb.loadConstant(pcAndKind).lstore(XPC);
             cb.goto_(exit);
         }
 
         void emit() {
             // prologue: register files into locals
-            cb.aload(S).getfield(CD_STATE, "x", CD_LONGS).astore(XA);
-            cb.aload(S).getfield(CD_STATE, "f", CD_LONGS).astore(FA);
+            cb.aload(CPU).getfield(CD_CPU, "x", CD_LONGS).astore(XA);
+            cb.aload(CPU).getfield(CD_CPU, "f", CD_LONGS).astore(FA);
+            if (usesFp) cb.aload(CPU).getfield(CD_CPU, "fp", CD_FPSTATE).astore(FPS);
             for (int i = xUsed.nextSetBit(1); i >= 0; i = xUsed.nextSetBit(i + 1)) {
                 cb.aload(XA).loadConstant(i).laload().lstore(xs(i));
             }
             for (int i = fUsed.nextSetBit(0); i >= 0; i = fUsed.nextSetBit(i + 1)) {
                 cb.aload(FA).loadConstant(i).laload().lstore(fs(i));
             }
-            cb.iconst_0().istore(KIND);
             cb.lload(PC).lstore(XPC);
             // dispatch on XPC: a block start of this region, else leave
             cb.labelBinding(dispatch);
@@ -314,8 +342,8 @@ public final class RvTranslator {
                 cb.labelBinding(labels.get(pc));
                 if (r.loopHeads().get(bi)) {
                     Label go = cb.newLabel();
-                    cb.aload(S).getfield(CD_STATE, "exitRequest", CD_int).ifeq(go);
-                    exitTo(pc, 0);
+                    cb.aload(CPU).invokestatic(CD_ACCESS, "exitRequest", MT_CPU_I).ifeq(go);
+                    exitTo(pc);
                     cb.labelBinding(go);
                 }
                 emitBlock(pc);
@@ -323,7 +351,7 @@ public final class RvTranslator {
 
             for (Object[] s : stubs) {
                 cb.labelBinding((Label) s[0]);
-                exitTo((Long) s[1], (Integer) s[2]);
+                exitTo((Long) s[1]);
             }
 
             // the shared exit: write back what the region may have changed
@@ -334,7 +362,6 @@ public final class RvTranslator {
             for (int i = fWritten.nextSetBit(0); i >= 0; i = fWritten.nextSetBit(i + 1)) {
                 cb.aload(FA).loadConstant(i).lload(fs(i)).lastore();
             }
-            cb.aload(S).iload(KIND).putfield(CD_STATE, "exitKind", CD_int);
             cb.lload(XPC).lreturn();
         }
 
@@ -342,256 +369,148 @@ public final class RvTranslator {
 
         void jumpTo(long target) {
             if (inRegion(target)) cb.goto_(labels.get(target));
-            else exitTo(target, 0);
+            else exitTo(target);
         }
 
         void emitBlock(long pc) {
             while (true) {
-                Insn in = r.insns().get(pc);
-                long next = pc + in.len();
-                Op op = in.op();
-                if (op.isBranch()) {
-                    emitBranch(in, pc);
+                Decoder.Op op = r.insns().get(pc);
+                long next = pc + op.len();
+                Insn in = op.insn();
+                if (in.isBranch()) {
+                    Label t = inRegion(pc + op.imm()) ? labels.get(pc + op.imm()) : stub(pc + op.imm(), 0);
+                    ldx(op.rs1()); ldx(op.rs2());
+                    cb.invokestatic(CD_ALU, in.fn, MT_JJ_Z).ifne(t);
                     jumpTo(next);
                     return;
                 }
-                if (op == Op.JAL) {
-                    if (in.rd() != 0) { cb.loadConstant(next); stx(in.rd()); }
-                    jumpTo(pc + in.imm());
+                if (in == Insn.JAL) {
+                    if (op.rd() != 0) { cb.loadConstant(next); stx(op.rd()); }
+                    jumpTo(pc + op.imm());
                     return;
                 }
-                if (op == Op.JALR) {
-                    ldx(in.rs1());
-                    if (in.imm() != 0) cb.loadConstant(in.imm()).ladd();
+                if (in == Insn.JALR) {
+                    ldx(op.rs1());
+                    if (op.imm() != 0) cb.loadConstant((long) op.imm()).ladd();
                     cb.loadConstant(-2L).land().lstore(XPC);
-                    if (in.rd() != 0) { cb.loadConstant(next); stx(in.rd()); }
-                    cb.aload(S).getfield(CD_STATE, "exitRequest", CD_int).ifne(exit);
+                    if (op.rd() != 0) { cb.loadConstant(next); stx(op.rd()); }
+                    cb.aload(CPU).invokestatic(CD_ACCESS, "exitRequest", MT_CPU_I).ifne(exit);
                     cb.goto_(dispatch);
                     return;
                 }
-                emitInsn(in, pc);
+                emitInsn(op, pc);
                 if (inRegion(next)) { cb.goto_(labels.get(next)); return; }
                 if (!r.insns().containsKey(next)) {
                     Boolean interp = r.stops().get(next);
-                    exitTo(next, interp != null && interp ? RvState.EXIT_INTERP : RvState.EXIT_NEXT);
+                    exitTo(next | (interp != null && interp ? RvUnit.INTERP : 0));
                     return;
                 }
                 pc = next;
             }
         }
 
-        void emitBranch(Insn in, long pc) {
-            long target = pc + in.imm();
-            Label t = inRegion(target) ? labels.get(target) : stub(target, 0);
-            Op op = in.op();
-            if ((op == Op.BEQ || op == Op.BNE) && in.rs2() == 0) {
-                ldx(in.rs1());
-                cb.lconst_0().lcmp();
-            } else if (op == Op.BLTU || op == Op.BGEU) {
-                ldx(in.rs1()); ldx(in.rs2());
-                cb.invokestatic(CD_LONG, "compareUnsigned", MT_JJ_I);
-            } else {
-                ldx(in.rs1()); ldx(in.rs2());
-                cb.lcmp();
-            }
-            Opcode opc = switch (op) {
-                case BEQ -> Opcode.IFEQ; case BNE -> Opcode.IFNE;
-                case BLT, BLTU -> Opcode.IFLT; default -> Opcode.IFGE;
-            };
-            cb.branch(opc, t);
-        }
-
-        /** rd = Ops.name(rs1, rs2) */
-        void callR(Insn in, String name) {
-            if (in.rd() == 0) return;
-            ldx(in.rs1()); ldx(in.rs2());
-            cb.invokestatic(CD_OPS, name, MT_JJ_J);
-            stx(in.rd());
-        }
-
-        /** rd = Ops.name(rs1, imm) */
-        void callI(Insn in, String name) {
-            if (in.rd() == 0) return;
-            ldx(in.rs1()); cb.loadConstant(in.imm());
-            cb.invokestatic(CD_OPS, name, MT_JJ_J);
-            stx(in.rd());
-        }
-
-        void alu(Insn in, Opcode opc, boolean imm) {
-            if (in.rd() == 0) return;
-            ldx(in.rs1());
-            if (imm) cb.loadConstant(in.imm()); else ldx(in.rs2());
-            cb.with(java.lang.classfile.instruction.OperatorInstruction.of(opc));
-            stx(in.rd());
-        }
-
-        void shift(Insn in, Opcode opc, boolean imm) {
-            if (in.rd() == 0) return;
-            ldx(in.rs1());
-            if (imm) cb.loadConstant((int) in.imm()); else { ldx(in.rs2()); cb.l2i(); }
-            cb.with(java.lang.classfile.instruction.OperatorInstruction.of(opc));
-            stx(in.rd());
-        }
-
-        /** 32-bit op on the low words, result sign-extended. */
-        void aluW(Insn in, Opcode opc, boolean imm) {
-            if (in.rd() == 0) return;
-            ldx(in.rs1()); cb.l2i();
-            if (imm) cb.loadConstant((int) in.imm()); else { ldx(in.rs2()); cb.l2i(); }
-            cb.with(java.lang.classfile.instruction.OperatorInstruction.of(opc));
-            cb.i2l();
-            stx(in.rd());
-        }
-
         /** Guest address rs1+imm into ADDR, then the host address on the stack (or off to the interpreter). */
-        void address(Insn in, long pc, int size, Access acc) {
-            ldx(in.rs1());
-            if (in.imm() != 0) cb.loadConstant(in.imm()).ladd();
+        void address(Decoder.Op op, long pc, int size, Access acc) {
+            ldx(op.rs1());
+            if (op.imm() != 0) cb.loadConstant((long) op.imm()).ladd();
             cb.lstore(ADDR);
-            mem.emitHostAddress(cb, cd, ADDR, size, acc, stub(pc, RvState.EXIT_INTERP));
+            mem.emitHostAddress(cb, cd, ADDR, REF, size, acc, stub(pc, RvUnit.INTERP));
         }
 
-        void load(Insn in, long pc, int size, String fn, boolean fp) {
-            address(in, pc, size, Access.READ);
+        void load(Decoder.Op op, long pc, int size, String fn, boolean fp) {
+            address(op, pc, size, Access.READ);
             cb.invokestatic(CD_MEM, fn, MT_J_J);
             if (fp) {
                 if (size == 4) cb.loadConstant(0xffffffff00000000L).lor();
-                stf(in.rd());
+                stf(op.rd());
             } else {
-                stx(in.rd());
+                stx(op.rd());
             }
         }
 
-        void store(Insn in, long pc, int size, String fn, boolean fp) {
-            address(in, pc, size, Access.WRITE);
-            if (fp) ldf(in.rs2()); else ldx(in.rs2());
+        void store(Decoder.Op op, long pc, int size, String fn, boolean fp) {
+            address(op, pc, size, Access.WRITE);
+            if (fp) ldf(op.rs2()); else ldx(op.rs2());
             cb.invokestatic(CD_MEM, fn, MT_JJ_V);
         }
 
-        void fsgnj(Insn in, String name) {
-            ldf(in.rs1()); ldf(in.rs2());
-            cb.invokestatic(CD_OPS, name, MT_JJ_J);
-            stf(in.rd());
+        void emitInsn(Decoder.Op op, long pc) {
+            Insn in = op.insn();
+            switch (in.fmt) {
+                case U -> {
+                    if (op.rd() == 0) return;
+                    cb.loadConstant(in == Insn.AUIPC ? pc + op.imm() : (long) op.imm());
+                    stx(op.rd());
+                }
+                case LOAD -> {
+                    switch (in) {
+                        case LB -> load(op, pc, 1, "lb", false);
+                        case LH -> load(op, pc, 2, "lh", false);
+                        case LW -> load(op, pc, 4, "lw", false);
+                        case LD -> load(op, pc, 8, "ld", false);
+                        case LBU -> load(op, pc, 1, "lbu", false);
+                        case LHU -> load(op, pc, 2, "lhu", false);
+                        default -> load(op, pc, 4, "lwu", false);
+                    }
+                }
+                case STORE -> {
+                    switch (in) {
+                        case SB -> store(op, pc, 1, "sb", false);
+                        case SH -> store(op, pc, 2, "sh", false);
+                        case SW -> store(op, pc, 4, "sw", false);
+                        default -> store(op, pc, 8, "sd", false);
+                    }
+                }
+                case FLOAD -> load(op, pc, in == Insn.FLW ? 4 : 8, in == Insn.FLW ? "lwu" : "ld", true);
+                case FSTORE -> store(op, pc, in == Insn.FSW ? 4 : 8, in == Insn.FSW ? "sw" : "sd", true);
+                case R -> {
+                    if (op.rd() == 0) return;
+                    ldx(op.rs1()); ldx(op.rs2());
+                    cb.invokestatic(CD_ALU, in.fn, MT_JJ_J);
+                    stx(op.rd());
+                }
+                case I, SHAMT, SHW -> {
+                    if (op.rd() == 0) return;
+                    ldx(op.rs1()); cb.loadConstant((long) op.imm());
+                    cb.invokestatic(CD_ALU, in.fn, MT_JJ_J);
+                    stx(op.rd());
+                }
+                case R1 -> {
+                    if (op.rd() == 0) return;
+                    ldx(op.rs1());
+                    cb.invokestatic(CD_ALU, in.fn, MT_J_J);
+                    stx(op.rd());
+                }
+                case FENCE_F, NONE -> cb.invokestatic(CD_VARHANDLE, "fullFence", ConstantDescs.MTD_void); // FENCE, FENCE.TSO
+                default -> emitFp(op, pc);
+            }
         }
 
-        void emitInsn(Insn in, long pc) {
-            switch (in.op()) {
-                case LUI -> { if (in.rd() != 0) { cb.loadConstant(in.imm()); stx(in.rd()); } }
-                case AUIPC -> { if (in.rd() != 0) { cb.loadConstant(pc + in.imm()); stx(in.rd()); } }
-                case LB -> load(in, pc, 1, "lb", false);
-                case LH -> load(in, pc, 2, "lh", false);
-                case LW -> load(in, pc, 4, "lw", false);
-                case LD -> load(in, pc, 8, "ld", false);
-                case LBU -> load(in, pc, 1, "lbu", false);
-                case LHU -> load(in, pc, 2, "lhu", false);
-                case LWU -> load(in, pc, 4, "lwu", false);
-                case SB -> store(in, pc, 1, "sb", false);
-                case SH -> store(in, pc, 2, "sh", false);
-                case SW -> store(in, pc, 4, "sw", false);
-                case SD -> store(in, pc, 8, "sd", false);
-                case FLW -> load(in, pc, 4, "lwu", true);
-                case FLD -> load(in, pc, 8, "ld", true);
-                case FSW -> store(in, pc, 4, "sw", true);
-                case FSD -> store(in, pc, 8, "sd", true);
-                case ADDI -> {
-                    if (in.rd() == 0) break;
-                    ldx(in.rs1());
-                    if (in.imm() != 0) cb.loadConstant(in.imm()).ladd();
-                    stx(in.rd());
-                }
-                case SLTI -> callI(in, "slt");
-                case SLTIU -> callI(in, "sltu");
-                case XORI -> alu(in, Opcode.LXOR, true);
-                case ORI -> alu(in, Opcode.LOR, true);
-                case ANDI -> alu(in, Opcode.LAND, true);
-                case SLLI -> shift(in, Opcode.LSHL, true);
-                case SRLI -> shift(in, Opcode.LUSHR, true);
-                case SRAI -> shift(in, Opcode.LSHR, true);
-                case ADD -> alu(in, Opcode.LADD, false);
-                case SUB -> alu(in, Opcode.LSUB, false);
-                case SLL -> shift(in, Opcode.LSHL, false);
-                case SLT -> callR(in, "slt");
-                case SLTU -> callR(in, "sltu");
-                case XOR -> alu(in, Opcode.LXOR, false);
-                case SRL -> shift(in, Opcode.LUSHR, false);
-                case SRA -> shift(in, Opcode.LSHR, false);
-                case OR -> alu(in, Opcode.LOR, false);
-                case AND -> alu(in, Opcode.LAND, false);
-                case ADDIW -> aluW(in, Opcode.IADD, true);
-                case SLLIW -> aluW(in, Opcode.ISHL, true);
-                case SRLIW -> aluW(in, Opcode.IUSHR, true);
-                case SRAIW -> aluW(in, Opcode.ISHR, true);
-                case ADDW -> aluW(in, Opcode.IADD, false);
-                case SUBW -> aluW(in, Opcode.ISUB, false);
-                case SLLW -> aluW(in, Opcode.ISHL, false);
-                case SRLW -> aluW(in, Opcode.IUSHR, false);
-                case SRAW -> aluW(in, Opcode.ISHR, false);
-                case MUL -> alu(in, Opcode.LMUL, false);
-                case MULH -> callR(in, "mulh");
-                case MULHSU -> callR(in, "mulhsu");
-                case MULHU -> callR(in, "mulhu");
-                case DIV -> callR(in, "div");
-                case DIVU -> callR(in, "divu");
-                case REM -> callR(in, "rem");
-                case REMU -> callR(in, "remu");
-                case MULW -> aluW(in, Opcode.IMUL, false);
-                case DIVW -> callR(in, "divw");
-                case DIVUW -> callR(in, "divuw");
-                case REMW -> callR(in, "remw");
-                case REMUW -> callR(in, "remuw");
-                case FENCE -> { /* host TSO plus the volatile exit-request reads order enough for user mode */ }
-                case SH1ADD -> callR(in, "sh1add");
-                case SH2ADD -> callR(in, "sh2add");
-                case SH3ADD -> callR(in, "sh3add");
-                case ADD_UW -> callR(in, "addUw");
-                case SH1ADD_UW -> callR(in, "sh1addUw");
-                case SH2ADD_UW -> callR(in, "sh2addUw");
-                case SH3ADD_UW -> callR(in, "sh3addUw");
-                case SLLI_UW -> callI(in, "slliUw");
-                case ANDN -> callR(in, "andn");
-                case ORN -> callR(in, "orn");
-                case XNOR -> callR(in, "xnor");
-                case CLZ -> callR(in, "clz");
-                case CTZ -> callR(in, "ctz");
-                case CPOP -> callR(in, "cpop");
-                case CLZW -> callR(in, "clzw");
-                case CTZW -> callR(in, "ctzw");
-                case CPOPW -> callR(in, "cpopw");
-                case MAX -> callR(in, "max");
-                case MAXU -> callR(in, "maxu");
-                case MIN -> callR(in, "min");
-                case MINU -> callR(in, "minu");
-                case SEXT_B -> callR(in, "sextB");
-                case SEXT_H -> callR(in, "sextH");
-                case ZEXT_H -> callR(in, "zextH");
-                case ROL -> callR(in, "rol");
-                case ROR -> callR(in, "ror");
-                case RORI -> callI(in, "ror");
-                case ROLW -> callR(in, "rolw");
-                case RORW -> callR(in, "rorw");
-                case RORIW -> callI(in, "rorw");
-                case ORC_B -> callR(in, "orcB");
-                case REV8 -> callR(in, "rev8");
-                case BCLR -> callR(in, "bclr");
-                case BCLRI -> callI(in, "bclr");
-                case BEXT -> callR(in, "bext");
-                case BEXTI -> callI(in, "bext");
-                case BINV -> callR(in, "binv");
-                case BINVI -> callI(in, "binv");
-                case BSET -> callR(in, "bset");
-                case BSETI -> callI(in, "bset");
-                case FMV_X_W -> { if (in.rd() != 0) { ldf(in.rs1()); cb.l2i().i2l(); stx(in.rd()); } }
-                case FMV_W_X -> { ldx(in.rs1()); cb.loadConstant(0xffffffffL).land().loadConstant(0xffffffff00000000L).lor(); stf(in.rd()); }
-                case FMV_X_D -> { if (in.rd() != 0) { ldf(in.rs1()); stx(in.rd()); } }
-                case FMV_D_X -> { ldx(in.rs1()); stf(in.rd()); }
-                case FSGNJ_S -> fsgnj(in, "fsgnjS");
-                case FSGNJN_S -> fsgnj(in, "fsgnjnS");
-                case FSGNJX_S -> fsgnj(in, "fsgnjxS");
-                case FSGNJ_D -> fsgnj(in, "fsgnjD");
-                case FSGNJN_D -> fsgnj(in, "fsgnjnD");
-                case FSGNJX_D -> fsgnj(in, "fsgnjxD");
-                default -> throw new IllegalStateException("no emitter for " + in.op());
+        /** F/D arithmetic: FpOps.NAME(operands…, rm, FpState). */
+        void emitFp(Decoder.Op op, long pc) {
+            Insn in = op.insn();
+            // rounding mode: static, or frm checked at run time (a reserved frm makes the insn illegal)
+            boolean dyn = hasRm(in) && op.imm() == 7;
+            if (dyn) {
+                cb.aload(FPS).getfield(CD_FPSTATE, "frm", CD_int).istore(RM);
+                cb.iload(RM).iconst_4().if_icmpgt(stub(pc, RvUnit.INTERP));
             }
+            String t = in.fmt.template;
+            int nsrc = 0;
+            for (int k = 0; k < t.length(); k++) {
+                switch (t.charAt(k)) {
+                    case 's' -> { ldx(op.rs1()); nsrc++; }
+                    case 'S' -> { ldf(op.rs1()); nsrc++; }
+                    case 'T' -> { ldf(op.rs2()); nsrc++; }
+                    case 'R' -> { ldf(op.rs3()); nsrc++; }
+                    default -> { }
+                }
+            }
+            if (dyn) cb.iload(RM); else cb.loadConstant(hasRm(in) ? op.imm() : 0);
+            cb.aload(FPS);
+            MethodTypeDesc mt = switch (nsrc) { case 1 -> MT_FP1; case 2 -> MT_FP2; default -> MT_FP3; };
+            cb.invokestatic(CD_FPOPS, in.name(), mt);
+            if (t.startsWith("D")) stf(op.rd()); else stx(op.rd());
         }
     }
 }
