@@ -63,6 +63,36 @@ public interface BlockNode extends AutoCloseable {
     /** qemu-img info's "Format specific information" as ordered key/value pairs (JSON names); empty if none. */
     default Map<String, Object> formatSpecificInfo() { return Map.of(); }
 
+    // --- Added by the block layer for jemu-img (defaults keep existing drivers compiling) ---
+
+    /** qemu-img info's "cluster-size" (0 = the format has none). */
+    default long clusterSize() { return 0; }
+
+    /** The backing file name as stored in the image (not resolved), or null. */
+    default String backingFilename() { return null; }
+
+    /** The backing format as stored in the image, or null. */
+    default String backingFormat() { return null; }
+
+    /** The image's dirty flag as qemu-img info's "dirty-flag" reports it. */
+    default boolean dirtyFlag() { return false; }
+
+    /**
+     * Changes the virtual size (qemu-img resize). Shrinking needs {@code allowShrink}; drivers that cannot
+     * resize keep this default, which names the problem as QEMU does.
+     */
+    default void truncate(long newSize, boolean allowShrink) throws IOException {
+        throw new BlockException("Image format driver does not support resize");
+    }
+
+    /**
+     * Checks the image's metadata (qemu-img check); {@code fix} is a mask of {@link ImageCheck#FIX_LEAKS}
+     * and {@link ImageCheck#FIX_ERRORS}. Formats without a check keep this default (QEMU's message).
+     */
+    default ImageCheck check(int fix) throws IOException {
+        throw new BlockException("This image format does not support checks");
+    }
+
     @Override
     void close() throws IOException;
 }

@@ -1,0 +1,227 @@
+package org.jemu.block.file;
+
+import org.jemu.block.BlockException;
+import org.jemu.block.BlockNode;
+import org.jemu.block.BlockStatus;
+import org.jemu.block.CacheMode;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The {@code file} protocol node (QEMU's file-posix): a host file through a FileChannel.
+ * Sparse files: block status asks the host with lseek(SEEK_DATA/SEEK_HOLE); discard punches holes.
+ * Cache modes: {@link CacheMode} — {@code none}/{@code directsync} open with O_DIRECT (through aligned
+ * bounce buffers), {@code writethrough}/{@code directsync} sync data after every write,
+ * {@code unsafe} ignores flushes, {@code writeback}/{@code none} make {@link #flush} an fdatasync.
+ */
+public final class FileNode implements BlockNode {
+    private final Path path;
+    private final FileChannel ch;
+    private final boolean readOnly;
+    private final CacheMode cache;
+    private final int nativeFd;
+    private final int align;
+    private volatile long cachedSize;
+
+    private FileNode(Path path, FileChannel ch, boolean readOnly, CacheMode cache, int nativeFd, int align) throws IOException {
+        this.path = path; this.ch = ch; this.readOnly = readOnly; this.cache = cache; this.nativeFd = nativeFd; this.align = align;
+        this.cachedSize = ch.size();
+    }
+
+    /** Opens an existing file. Errors read like QEMU's: "Could not open 'F': No such file or directory". */
+    public static FileNode open(Path path, boolean readOnly, CacheMode cache) throws IOException {
+        String name = path.toString();
+        if (Files.isDirectory(path)) throw new BlockException("Could not open '" + name + "': Is a directory");
+        List<OpenOption> oo = new ArrayList<>();
+        oo.add(StandardOpenOption.READ);
+        if (!readOnly) oo.add(StandardOpenOption.WRITE);
+        if (cache.direct) oo.add(com.sun.nio.file.ExtendedOpenOption.DIRECT);
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(path, oo.toArray(OpenOption[]::new));
+        } catch (NoSuchFileException e) {
+            throw new BlockException("Could not open '" + name + "': No such file or directory");
+        } catch (AccessDeniedException e) {
+            throw new BlockException("Could not open '" + name + "': Permission denied");
+        } catch (FileSystemException e) {
+            String r = e.getReason();
+            throw new BlockException("Could not open '" + name + "': " + (r == null ? e.getMessage() : r));
+        } catch (UnsupportedOperationException | IOException e) {
+            throw new BlockException("Could not open '" + name + "': " + (cache.direct ? "Invalid argument" : e.getMessage()));
+        }
+        int fd = Posix.open(name, readOnly ? Posix.O_RDONLY : Posix.O_RDWR);
+        if (fd < 0) { ch.close(); throw new BlockException("Could not open '" + name + "': " + Posix.strerror(-fd)); }
+        int align = 1;
+        if (cache.direct) {
+            try { align = (int) Math.max(512, Math.min(4096, Files.getFileStore(path).getBlockSize())); }
+            catch (IOException | UnsupportedOperationException e) { align = 4096; }
+        }
+        return new FileNode(path, ch, readOnly, cache, fd, align);
+    }
+
+    /** Creates (or truncates) a file of {@code size} bytes, sparse. */
+    public static void create(Path path, long size) throws IOException {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            ch.force(false);
+        } catch (NoSuchFileException e) {
+            throw new BlockException("Could not create '" + path + "': No such file or directory");
+        } catch (AccessDeniedException e) {
+            throw new BlockException("Could not create '" + path + "': Permission denied");
+        } catch (FileSystemException e) {
+            throw new BlockException("Could not create '" + path + "': " + e.getReason());
+        }
+        if (size > 0) try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(path.toFile(), "rw")) { f.setLength(size); }
+    }
+
+    public Path path() { return path; }
+    public CacheMode cacheMode() { return cache; }
+
+    @Override public String formatName() { return "file"; }
+    @Override public long size() { return cachedSize; }
+    @Override public boolean readOnly() { return readOnly; }
+
+    /** Reads; bytes past the end of the file read as zeroes (as QEMU's file-posix). */
+    @Override
+    public void read(long offset, ByteBuffer dst) throws IOException {
+        if (offset < 0) throw new BlockException("read at negative offset " + offset);
+        if (cache.direct) { directRead(offset, dst); return; }
+        while (dst.hasRemaining()) {
+            int n = ch.read(dst, offset);
+            if (n <= 0) { while (dst.hasRemaining()) dst.put((byte) 0); break; }
+            offset += n;
+        }
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src) throws IOException {
+        if (readOnly) throw new BlockException("Cannot write to a read-only node '" + path + "'");
+        if (offset < 0) throw new BlockException("write at negative offset " + offset);
+        long end = offset + src.remaining();
+        if (cache.direct) directWrite(offset, src);
+        else while (src.hasRemaining()) offset += ch.write(src, offset);
+        if (end > cachedSize) bumpSize(end);
+        if (!cache.writeback) ch.force(false);
+    }
+
+    private synchronized void bumpSize(long end) { if (end > cachedSize) cachedSize = end; }
+
+    private synchronized void directRead(long offset, ByteBuffer dst) throws IOException {
+        long start = offset & -align;
+        long end = (offset + dst.remaining() + align - 1) & -align;
+        ByteBuffer b = ByteBuffer.allocateDirect((int) (end - start) + align).alignedSlice(align);
+        b.limit((int) (end - start));
+        long p = start;
+        while (b.hasRemaining()) { int n = ch.read(b, p); if (n <= 0) break; p += n; }
+        while (b.hasRemaining()) b.put((byte) 0);
+        b.position((int) (offset - start)).limit((int) (offset - start) + dst.remaining());
+        dst.put(b);
+    }
+
+    private synchronized void directWrite(long offset, ByteBuffer src) throws IOException {
+        long oldSize = ch.size();
+        long start = offset & -align;
+        long endReq = offset + src.remaining();
+        long end = (endReq + align - 1) & -align;
+        ByteBuffer b = ByteBuffer.allocateDirect((int) (end - start) + align).alignedSlice(align);
+        b.limit((int) (end - start));
+        if (start != offset || end != endReq) {
+            long p = start;
+            while (b.hasRemaining()) { int n = ch.read(b, p); if (n <= 0) break; p += n; }
+            while (b.hasRemaining()) b.put((byte) 0);
+        }
+        b.clear().limit((int) (end - start)).position((int) (offset - start));
+        b.put(src);
+        b.clear().limit((int) (end - start));
+        long p = start;
+        while (b.hasRemaining()) p += ch.write(b, p);
+        if (end > Math.max(oldSize, endReq)) ch.truncate(Math.max(oldSize, endReq));
+    }
+
+    @Override
+    public void flush() throws IOException {
+        if (readOnly || cache.noFlush) return;
+        ch.force(false);
+    }
+
+    /** Sets the file length (QEMU's truncate of the protocol node). */
+    public synchronized void truncate(long size) throws IOException {
+        if (readOnly) throw new BlockException("Cannot resize a read-only node");
+        int r = Posix.ftruncate(nativeFd, size);
+        if (r != 0) throw new BlockException("Could not resize file: " + Posix.strerror(-r));
+        cachedSize = size;
+    }
+
+    /** Punches a hole (the range reads as zeroes afterwards). Falls back to writing zeroes. */
+    @Override
+    public void discard(long offset, long length) throws IOException {
+        if (readOnly || length <= 0) return;
+        long end = Math.min(offset + length, size());
+        if (end <= offset) return;
+        if (nativeFd < 0 || Posix.fallocate(nativeFd, Posix.FALLOC_FL_PUNCH_HOLE | Posix.FALLOC_FL_KEEP_SIZE, offset, end - offset) != 0) {
+            BlockNode.super.writeZeroes(offset, end - offset);
+        }
+    }
+
+    @Override
+    public void writeZeroes(long offset, long length) throws IOException {
+        if (length <= 0) return;
+        long fileEnd = size();
+        if (offset >= fileEnd) { // past EOF: extending the file leaves a hole
+            truncate(offset + length);
+            return;
+        }
+        long inFile = Math.min(length, fileEnd - offset);
+        if (nativeFd < 0 || readOnly || Posix.fallocate(nativeFd, Posix.FALLOC_FL_PUNCH_HOLE | Posix.FALLOC_FL_KEEP_SIZE, offset, inFile) != 0) {
+            BlockNode.super.writeZeroes(offset, inFile);
+        }
+        if (length > inFile) truncate(offset + length);
+    }
+
+    /** Data/hole status from the host file system (SEEK_DATA/SEEK_HOLE); the whole range is data if unsupported. */
+    @Override
+    public BlockStatus blockStatus(long offset, long length) throws IOException {
+        long size = size();
+        if (offset >= size) return new BlockStatus(length, false, true, false, 0, -1);
+        length = Math.min(length, size - offset);
+        if (nativeFd >= 0) {
+            long d = Posix.lseek(nativeFd, offset, Posix.SEEK_DATA);
+            if (d == -Posix.ENXIO) {
+                if (offset < 4096) return new BlockStatus(Math.min(length, 4096 - offset), true, false, true, 0, offset);
+                return new BlockStatus(length, false, true, true, 0, offset);
+            }
+            if (d >= 0) {
+                if (d > offset) {
+                    // QEMU reports the first 4 KiB of a file as data even when it is a hole
+                    if (offset < 4096) return new BlockStatus(Math.min(length, Math.min(d, 4096) - offset), true, false, true, 0, offset);
+                    return new BlockStatus(Math.min(length, d - offset), false, true, true, 0, offset);
+                }
+                long h = Posix.lseek(nativeFd, offset, Posix.SEEK_HOLE);
+                if (h > offset) return new BlockStatus(Math.min(length, h - offset), true, false, true, 0, offset);
+            }
+        }
+        return new BlockStatus(length, true, false, true, 0, offset);
+    }
+
+    @Override
+    public long allocatedFileSize() {
+        return nativeFd >= 0 ? Posix.allocatedBytes(nativeFd) : -1;
+    }
+
+    @Override
+    public void close() throws IOException {
+        try { ch.close(); } finally { if (nativeFd >= 0) Posix.close(nativeFd); }
+    }
+
+    @Override public String toString() { return "file:" + path; }
+}

@@ -1,0 +1,75 @@
+package org.jemu.block;
+
+import org.jemu.block.file.FileNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class FileRawTest {
+    @TempDir Path dir;
+
+    @Test
+    void rawCreateWriteReadAndHoles() throws Exception {
+        Path img = dir.resolve("a.raw");
+        BlockDrivers.create(img.toString(), "raw", 8 << 20, null);
+        assertEquals(8 << 20, Files.size(img));
+        try (BlockNode n = BlockDrivers.open(img.toString(), null, false, (org.jemu.util.QemuOpts) null)) {
+            assertEquals("raw", n.formatName());
+            ByteBuffer b = ByteBuffer.allocate(65536);
+            for (int i = 0; i < b.capacity(); i++) b.put(i, (byte) (i * 7));
+            n.write(1 << 20, b);
+            n.flush();
+            ByteBuffer r = ByteBuffer.allocate(65536);
+            n.read(1 << 20, r);
+            assertEquals(b.rewind(), r.flip());
+            BlockStatus s0 = n.blockStatus(0, 8 << 20);
+            assertTrue(s0.data(), "QEMU reports the first 4 KiB of a file as data");
+            assertEquals(4096, s0.length());
+            BlockStatus sh = n.blockStatus(4096, 8 << 20);
+            assertFalse(sh.data(), "the rest of a sparse file is a hole");
+            assertEquals((1 << 20) - 4096, sh.length());
+            BlockStatus s1 = n.blockStatus(1 << 20, 8 << 20);
+            assertTrue(s1.data());
+            assertEquals(65536, s1.length());
+            n.discard(1 << 20, 65536);
+            r.clear();
+            n.read(1 << 20, r);
+            assertEquals(ByteBuffer.allocate(65536), r.flip());
+            assertThrows(BlockException.class, () -> n.write((8 << 20) - 10, ByteBuffer.allocate(20)));
+        }
+    }
+
+    @Test
+    void cacheModesAndErrors() throws Exception {
+        Path img = dir.resolve("b.raw");
+        FileNode.create(img, 1 << 20);
+        for (CacheMode m : CacheMode.values()) {
+            BlockNode n;
+            try {
+                n = BlockDrivers.open(img.toString(), "raw", false, new BlockDrivers.Options(m, true, false));
+            } catch (BlockException e) { // O_DIRECT unsupported on this file system (tmpfs)
+                assertTrue(m.direct, e.getMessage());
+                continue;
+            }
+            try (n) {
+                ByteBuffer w = ByteBuffer.wrap("hello".getBytes());
+                n.write(1000 + m.ordinal(), w);
+                n.flush();
+                ByteBuffer r = ByteBuffer.allocate(5);
+                n.read(1000 + m.ordinal(), r);
+                assertEquals("hello", new String(r.array()));
+            }
+        }
+        assertEquals(1 << 20, Files.size(img));
+        BlockException e = assertThrows(BlockException.class, () -> BlockDrivers.open(dir.resolve("nope").toString(), null, true, (org.jemu.util.QemuOpts) null));
+        assertTrue(e.getMessage().contains("No such file or directory"), e.getMessage());
+        e = assertThrows(BlockException.class, () -> BlockDrivers.open(img.toString(), "bogus", true, (org.jemu.util.QemuOpts) null));
+        assertEquals("Unknown driver 'bogus'", e.getMessage());
+        assertThrows(BlockException.class, () -> CacheMode.parse("fast"));
+    }
+}
