@@ -1,0 +1,58 @@
+package org.jemu.hw.pci;
+
+import org.jemu.memory.MmioHandler;
+import org.jemu.util.Log;
+
+/**
+ * Generic PCIe host bridge (QEMU hw/pci-host/gpex.c) as on the virt board: the ECAM window at
+ * 0x30000000 (256 buses × 32 devices × 8 functions × 4 KiB), device 00:00.0 the host bridge
+ * (vendor 0x1b36 Red Hat, device 0x0008, class 0x0600), MMIO window 0x40000000 and PIO window
+ * 0x3000000 for BARs, INTx of slot s pin p routed to PLIC source 32 + (s + p) % 4.
+ *
+ * <p>Guest-facing contract: ECAM offset = bus&lt;&lt;20 | dev&lt;&lt;15 | fn&lt;&lt;12 | reg. Reads of
+ * absent functions return all ones (the spec's "no device"); writes to them are dropped. Accesses
+ * must be naturally aligned and 1, 2 or 4 bytes wide.
+ */
+public final class GpexHost implements MmioHandler {
+    private final PciFunction[] bus0 = new PciFunction[32];
+
+    public GpexHost() {
+        bus0[0] = new PciConfigSpace(0x1b36, 0x0008, 0x060000, 0, 0x1af4, 0x1100);
+    }
+
+    /** Plugs a function into slot {@code dev} (fn 0) of bus 0. */
+    public void plug(int dev, PciFunction f) {
+        if (bus0[dev] != null) throw new IllegalArgumentException("PCI slot " + dev + " is taken");
+        bus0[dev] = f;
+    }
+
+    /** The first free slot, or -1. */
+    public int freeSlot() {
+        for (int i = 1; i < 32; i++) if (bus0[i] == null) return i;
+        return -1;
+    }
+
+    private PciFunction function(long off) {
+        int bus = (int) (off >> 20) & 0xff, dev = (int) (off >> 15) & 0x1f, fn = (int) (off >> 12) & 7;
+        return bus == 0 && fn == 0 ? bus0[dev] : null;
+    }
+
+    @Override
+    public long read(long off, int size) {
+        if (size > 4 || (off & (size - 1)) != 0) { bad(off, size); return -1L >>> (64 - 8 * Math.min(size, 8)); }
+        PciFunction f = function(off);
+        if (f == null) return size == 4 ? 0xffffffffL : (1L << (8 * size)) - 1;
+        return f.readConfig((int) (off & 0xfff), size);
+    }
+
+    @Override
+    public void write(long off, int size, long value) {
+        if (size > 4 || (off & (size - 1)) != 0) { bad(off, size); return; }
+        PciFunction f = function(off);
+        if (f != null) f.writeConfig((int) (off & 0xfff), size, value);
+    }
+
+    private static void bad(long off, int size) {
+        if (Log.on(Log.Item.GUEST_ERRORS)) Log.logf("gpex: bad ECAM access at 0x%x size %d%n", off, size);
+    }
+}

@@ -1,0 +1,16 @@
+package org.jemu.hw.virtio;
+
+/** What a device asks of its transport: its queues, interrupts, and the broken-device state. */
+public interface VirtioTransport {
+    /** The queue, or null while the driver has not made it ready. */
+    VirtQueue queue(int index);
+
+    /** Raises the used-buffer interrupt. */
+    void notifyUsed();
+
+    /** Raises the configuration-change interrupt. */
+    void notifyConfig();
+
+    /** The device found a driver error: sets DEVICE_NEEDS_RESET and raises the config interrupt. */
+    void needsReset(String why);
+}
