@@ -43,6 +43,7 @@ public final class RiscvExec {
                 if ((req & RiscvCpu.REQ_EXIT) != 0) return Trap.EXIT_REQUEST;
             }
             long pc = cpu.pc;
+            if (cpu.tcg != null && cpu.tcg.enter(cpu, pc)) continue;   // ran translated code up to cpu.pc
             int h = (int) (pc >>> 1) & CACHE_MASK;
             Block b = cache[h];
             if (b == null || b.pc != pc) {
