@@ -3,6 +3,7 @@ package org.jemu.block.vhdx;
 import org.jemu.block.BlockException;
 import org.jemu.block.BlockNode;
 import org.jemu.block.BlockStatus;
+import org.jemu.block.ImageCheck;
 import org.jemu.block.OpenContext;
 
 import java.io.IOException;
@@ -417,11 +418,54 @@ public final class VhdxNode implements BlockNode {
             n += step;
             pos += step;
         }
-        if (host >= 0) return new BlockStatus(n, true, false, true, 0, host + offset % blockSize);
+        if (host >= 0) return refine(new BlockStatus(n, true, false, true, 0, host + offset % blockSize));
         return new BlockStatus(n, false, true, state == PAYLOAD_BLOCK_ZERO, 0, -1);
     }
 
+    /** As QEMU's block layer does for data at a known host offset: holes of the host file read as zeroes (and end the run). */
+    private BlockStatus refine(BlockStatus s) throws IOException {
+        if (!s.data() || s.hostOffset() < 0 || s.zero()) return s;
+        BlockStatus f = file.blockStatus(s.hostOffset(), s.length());
+        long n = Math.max(1, Math.min(s.length(), f.length()));
+        return new BlockStatus(n, true, f.zero() && !f.data(), s.allocated(), s.depth(), s.hostOffset());
+    }
+
     @Override public long allocatedFileSize() throws IOException { return file.allocatedFileSize(); }
+
+    /**
+     * QEMU's vhdx check: a log replayed on open counts as a repaired corruption; payload blocks past the
+     * end of the file or sharing space with another block are corruptions.
+     */
+    @Override
+    public synchronized ImageCheck check(int fix) throws IOException {
+        ImageCheck r = new ImageCheck();
+        if (replayedEntries > 0) r.corruptionsFixed++;
+        long fileSize = file.size();
+        java.util.TreeMap<Long, Integer> used = new java.util.TreeMap<>();
+        for (int i = 0; i < bat.length; i++) {
+            if ((i + 1) % (chunkRatio + 1) == 0) continue;
+            if ((bat[i] & 7) != PAYLOAD_BLOCK_FULLY_PRESENT) continue;
+            long off = (bat[i] >>> 20) * MiB;
+            long blk = i - i / (chunkRatio + 1);
+            long need = Math.min(blockSize, size - blk * blockSize);
+            if (off + need > fileSize) {
+                r.messages.add("VHDX BAT entry " + i + " end offset " + (off + need - 1) + " points after end of file (" + fileSize + "). Image has probably been truncated.");
+                r.corruptions++;
+            }
+            var lower = used.floorEntry(off);
+            if (lower != null && lower.getKey() + blockSize > off) {
+                r.messages.add("ERROR: VHDX BAT entry " + i + " overlaps the payload block of BAT entry " + lower.getValue());
+                r.corruptions++;
+            }
+            var higher = used.ceilingEntry(off);
+            if (higher != null && higher.getKey() < off + blockSize && (lower == null || !higher.getKey().equals(lower.getKey()))) {
+                r.messages.add("ERROR: VHDX BAT entry " + i + " overlaps the payload block of BAT entry " + higher.getValue());
+                r.corruptions++;
+            }
+            used.put(off, i);
+        }
+        return r;
+    }
     @Override public Map<String, Object> formatSpecificInfo() { return new LinkedHashMap<>(); }
 
     @Override

@@ -390,5 +390,27 @@ final class SparseExtent extends VmdkExtent {
         }
     }
 
+    /** Adds the grains of this extent that point outside the file to {@code r} (virtual offsets from {@code base}). */
+    void check(long base, org.jemu.block.ImageCheck r) throws IOException {
+        long fileSize = Math.max(file.size(), nextAlloc);
+        long grains = ceilDiv(sectors, header.grainSize);
+        for (int g = 0; g < gd.length; g++) {
+            if (gd[g] == 0) continue;
+            ByteBuffer b = ByteBuffer.allocate(gtes * 4).order(ByteOrder.LITTLE_ENDIAN);
+            file.read(Integer.toUnsignedLong(gd[g]) * 512, b);
+            for (int i = 0; i < gtes && (long) g * gtes + i < grains; i++) {
+                int v = b.getInt(i * 4);
+                if (v == 0 || (v == 1 && zeroedGrain)) continue;
+                long off = Integer.toUnsignedLong(v) * 512;
+                long end = off + (compressed ? 12 : grainBytes);
+                if (end > fileSize) {
+                    long cluster = ((long) g * gtes + i) * grainBytes + base;
+                    r.messages.add(String.format("ERROR: cluster %d: Invalid cluster offset: 0x%x", cluster / grainBytes, off));
+                    r.corruptions++;
+                }
+            }
+        }
+    }
+
     boolean allocatedGrain(long off) throws IOException { return gte(off / grainBytes) != 0; }
 }

@@ -202,7 +202,11 @@ public final class VpcNode implements BlockNode {
     @Override
     public synchronized BlockStatus blockStatus(long offset, long length) throws IOException {
         checkRange(offset, length);
-        if (dyn == null) return new BlockStatus(length, true, false, true, 0, offset);
+        if (dyn == null) {
+            // a fixed image is raw data: the host file's allocation is the answer (as QEMU's BDRV_BLOCK_RAW)
+            BlockStatus f = file.blockStatus(offset, length);
+            return new BlockStatus(Math.max(1, Math.min(length, f.length())), f.data(), f.zero(), true, 0, offset);
+        }
         long blk = offset / blockSize;
         long host = hostBlockData(blk);
         long n = 0, pos = offset;
@@ -216,7 +220,9 @@ public final class VpcNode implements BlockNode {
             n += step;
             pos += step;
         }
-        if (host < 0) return new BlockStatus(n, false, true, false, 0, -1);
+        // no backing file in this format: unallocated blocks are this node's zeroes (QEMU reports them present, zero)
+        if (host < 0) return new BlockStatus(n, false, true, true, 0, -1);
+        // QEMU's vpc does not hand dynamic blocks to the file layer: allocated blocks are data throughout
         return new BlockStatus(n, true, false, true, 0, host + offset % blockSize);
     }
 

@@ -51,6 +51,12 @@ public final class RiscvCpu {
         }
     }
 
+    /**
+     * The translated-code tier (org.jemu.target.riscv.translate), or null for the interpreter alone. Set by
+     * {@code RvTcg.attach}; {@link RiscvExec#run} enters it at every block boundary.
+     */
+    public org.jemu.target.riscv.translate.RvTcg.Hart tcg;
+
     /** Decoded-block cache (owned by the executing thread), direct-mapped by pc. */
     static final int CACHE_BITS = 15;
     final Block[] blocks = new Block[1 << CACHE_BITS];
@@ -74,7 +80,10 @@ public final class RiscvCpu {
     }
 
     /** Drops all decoded code (executing thread only; e.g. on satp or privilege changes in system mode). */
-    public void flushCode() { java.util.Arrays.fill(blocks, null); }
+    public void flushCode() {
+        java.util.Arrays.fill(blocks, null);
+        if (tcg != null) tcg.flush();
+    }
 
     private void setBits(int b) {
         int v;
@@ -90,6 +99,7 @@ public final class RiscvCpu {
     }
 
     void dropBlocks(long addr, long len) {
+        if (tcg != null) tcg.invalidate(addr, len);
         long end = addr + len;
         Block[] bs = blocks;
         for (int i = 0; i < bs.length; i++) {

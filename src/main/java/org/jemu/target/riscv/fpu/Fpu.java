@@ -41,11 +41,14 @@ import static org.jemu.target.riscv.fpu.FpState.UF;
  * (NaN/inf/zero operands, tiny or huge results, exact cancellation under RDN) takes the software path.
  *
  * <p>Single precision runs on doubles: products of floats are exact in double, TwoSum/fma give the exact error
- * of sums, quotients and roots, and the fma of floats is a*b (exact) + c with a TwoSum error. The double d
- * plus the sign of its error is then rounded to binary32 by integer arithmetic ({@link #roundPack}), which is
- * exact in every mode and also decides tininess and overflow. In RNE the cast {@code (float) d} is used
- * directly when the result is normal: double rounding 53 -> 24 bits is innocuous for + - * / sqrt since
- * 53 >= 2*24 + 2 (Figueroa), and for fma it is only used when d is exact.
+ * of sums, quotients and roots, and the fma of floats is a*b (exact) + c with a TwoSum error. So every single
+ * operation knows d = RN53(X) and the sign of E = X - d. Then f = (float) d is one of the two floats around X;
+ * when f is comfortably normal (2^-125 <= |f| <= 2^127) the neighbour n of f towards X and the midpoint
+ * m = (f + n) / 2 (exact in double) decide every mode: sign(X - f) and sign(X - m) are the signs of d - f and
+ * d - m (exact differences which, when nonzero, exceed |E|), else the sign of E. In RNE the cast itself is
+ * the answer for + - * / sqrt, since double rounding 53 -> 24 bits is innocuous when 53 >= 2*24 + 2
+ * (Figueroa); for fma only when E = 0. Results near the subnormal range or overflow are rounded by integer
+ * arithmetic ({@link #roundPack}), which also decides tininess and overflow.
  *
  * <p>The software path ({@code soft*}) is exact integer arithmetic on BigInteger significands (value =
  * M * 2^Q, quotients and roots with a sticky bit), then the same {@link #roundPack}.
@@ -271,13 +274,31 @@ public final class Fpu {
      * half an ulp of r). {@code castOk}: in RNE, {@code (float) r} is the correctly rounded result.
      */
     private static int roundS(double r, double e, boolean castOk, int rm, FpState st) {
-        if (rm == RNE && castOk) {
-            float f = (float) r;
-            float af = Math.abs(f);
-            if (af > Float.MIN_NORMAL && af <= Float.MAX_VALUE) {
-                if (e != 0 || f != r) st.flags |= NX;
-                return Float.floatToRawIntBits(f);
-            }
+        float f = (float) r;
+        float af = Math.abs(f);
+        if (af >= 0x1p-125f && af <= 0x1p127f) {
+            // f is one of the two floats around X (or X itself) and both are normal and finite, nothing is tiny
+            double df = f;
+            if (df == r && e == 0) return Float.floatToRawIntBits(f);
+            st.flags |= NX;
+            if (rm == RNE && castOk) return Float.floatToRawIntBits(f);
+            // sign(X - f): r - f is exact and, when nonzero, larger than |E| (which is below half an ulp of r)
+            boolean up = df != r ? r > df : e > 0;
+            float n = up ? Math.nextUp(f) : Math.nextDown(f);
+            float lo = up ? f : n, hi = up ? n : f;       // lo < X < hi
+            float res = switch (rm) {
+                case RDN -> lo;
+                case RUP -> hi;
+                case RTZ -> Math.abs(lo) < Math.abs(hi) ? lo : hi;
+                default -> {
+                    double m = ((double) lo + hi) * 0.5;  // the midpoint, exact in double
+                    if (r != m) yield r > m ? hi : lo;
+                    if (e != 0) yield e > 0 ? hi : lo;
+                    if (rm == RMM) yield Math.abs(lo) > Math.abs(hi) ? lo : hi;
+                    yield (Float.floatToRawIntBits(lo) & 1) == 0 ? lo : hi;
+                }
+            };
+            return Float.floatToRawIntBits(res);
         }
         long rb = bits(r);
         boolean neg = rb < 0;
