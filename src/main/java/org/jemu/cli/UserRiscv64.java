@@ -111,7 +111,11 @@ public final class UserRiscv64 {
         }
         if (i >= args.length) throw new OptionException("no user program specified");
         if (o.logItems != null) Log.enable(o.logItems);
-        if (o.logFile != null) Log.toFile(o.logFile);
+        if (o.logFile != null) {
+            // truncate once, then append: forked children keep writing to the same log
+            Log.toFile(o.logFile);
+            Log.toFile(o.logFile, true);
+        }
         if (Log.on(Log.Item.STRACE)) o.strace = true;
         String program = args[i];
         List<byte[]> argv = new ArrayList<>();

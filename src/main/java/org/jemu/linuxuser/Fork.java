@@ -171,9 +171,31 @@ public final class Fork {
         return out;
     }
 
+    /**
+     * JVM options for forked children: a dynamic CDS archive of jemu's classes next to jemu.jar (created by
+     * the first child that exits) cuts the child's start-up, and JVM log output is disabled so nothing the
+     * JVM might print mixes with the guest's stdout.
+     */
+    static List<String> childJvmOptions() {
+        List<String> o = new ArrayList<>();
+        for (String e : System.getProperty("java.class.path", "").split(":")) {
+            if (e.endsWith("jemu.jar")) {
+                Path dir = Path.of(e).toAbsolutePath().getParent();
+                if (dir != null && Files.isWritable(dir)) {
+                    o.add("-XX:SharedArchiveFile=" + dir.resolve("jemu-user-fork.jsa"));
+                    o.add("-XX:+AutoCreateSharedArchive");
+                }
+                break;
+            }
+        }
+        o.add("-Xlog:disable");
+        return o;
+    }
+
     private static long spawn(LinuxProcess p, int stateFd) {
         linkSpawn();
         List<String> cmd = jvmCommand();
+        if (cmd.stream().noneMatch(a -> a.startsWith("-XX:SharedArchiveFile"))) cmd.addAll(1, childJvmOptions());
         cmd.add(CHILD_OPTION);
         cmd.add(Integer.toString(stateFd));
         try (Arena a = Arena.ofConfined()) {
@@ -293,6 +315,6 @@ public final class Fork {
 
     static void applyLogOptions(Options o) {
         if (o.logItems != null) Log.enable(o.logItems);
-        if (o.logFile != null) Log.toFile(o.logFile);
+        if (o.logFile != null) Log.toFile(o.logFile, true);
     }
 }

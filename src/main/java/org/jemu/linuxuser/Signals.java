@@ -120,6 +120,15 @@ public final class Signals {
         }
     }
 
+    /** Whether the host disposition of {@code sig} is SIG_IGN (inherited from whoever started us). */
+    static boolean hostIgnored(int sig) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment old = a.allocate(32);
+            if (Host.syscall(Host.RT_SIGACTION, sig, 0, old.address(), 8) != 0) return false;
+            return old.get(ValueLayout.JAVA_LONG, 0) == 1;
+        }
+    }
+
     static void setHostDefault(int sig) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment ksa = a.allocate(32); // x86_64 kernel sigaction: handler, flags, restorer, mask

@@ -26,6 +26,10 @@ public final class UserMode {
         GuestMemory mem = GuestMemory.reserve(GUEST_SPACE, opts.guestBase);
         LinuxProcess p = new LinuxProcess(opts, mem, hartFactory);
         p.sys.reserveJvmFds();
+        // signals ignored by whoever started us stay ignored for the guest (as across execve)
+        for (int s = 1; s < 32; s++) {
+            if (s != Sig.SIGKILL && s != Sig.SIGSTOP && Signals.hostIgnored(s)) p.sigact[s][0] = Sig.SIG_IGN;
+        }
         ProgramLoader.Result r = ProgramLoader.load(mem, exe, program, img, argv, envp, opts.ldPrefix, opts.stackSize);
         p.exe = exe.toAbsolutePath();
         p.execName = program;
