@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 @Timeout(600)
 class FpuRandomTest {
-    static final int N = Integer.getInteger("fpu.cases", 4000);
+    static final int N = Integer.getInteger("fpu.cases", 1500);
     static final FpuRef.Fmt S = FpuRef.S, D = FpuRef.D;
 
     private final List<String> failures = new ArrayList<>();
