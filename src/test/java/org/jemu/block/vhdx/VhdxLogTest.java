@@ -147,6 +147,22 @@ class VhdxLogTest {
     }
 
     @Test
+    void jemuImgCheckRepairsLikeQemuImg(@TempDir Path dir) throws Exception {
+        Img img = base(dir, "c.vhdx");
+        UUID guid = UUID.randomUUID();
+        installLog(img, guid, goodLog(img, guid));
+        Path q = dir.resolve("cq.vhdx");
+        Files.copy(img.path, q);
+        org.jemu.block.fmttest.CliTest.Out info = org.jemu.block.fmttest.CliTest.jemuImg("info", img.path.toString());
+        assertTrue(info.rc() != 0 && info.err().contains("needs to be replayed"), info.toString());
+        org.jemu.block.fmttest.CliTest.Out ours = org.jemu.block.fmttest.CliTest.jemuImg("check", "-r", "all", img.path.toString());
+        Jemu.Result theirs = Images.qemuImg(dir, "check", "-r", "all", q.toString());
+        assertEquals(theirs.exit(), ours.rc(), ours + " vs " + theirs);
+        assertEquals(theirs.stdout(), ours.out());
+        assertEquals(0, Images.qemuImg(dir, "compare", img.path.toString(), q.toString()).exit());
+    }
+
+    @Test
     void tornEntryIsIgnored(@TempDir Path dir) throws Exception {
         Img img = base(dir, "t.vhdx");
         UUID guid = UUID.randomUUID();
