@@ -257,7 +257,7 @@ public final class RiscvExec {
                 pc += len(w);
             }
             // chain to the next block while it is cached and nobody asked the hart to stop
-            if (cpu.exitRequest != 0) break;
+            if (cpu.exitRequest != 0 || cpu.tcg != null) break;   // requests, or let the translated tier see the boundary
             Block nb = cache[(int) (pc >>> 1) & CACHE_MASK];
             if (nb == null || nb.pc != pc) break;
             b = nb;
