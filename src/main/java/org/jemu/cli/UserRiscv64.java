@@ -66,6 +66,10 @@ public final class UserRiscv64 {
                 Fork.runChild(Integer.parseInt(args[1]), RiscvHart::new);
                 return;
             }
+            if (args.length == 1 && args[0].equals("--jemu-train")) {
+                org.jemu.linuxuser.Train.run(RiscvHart::new);
+                return;
+            }
             run(args);
         } catch (OptionException e) {
             System.err.println("jemu: " + e.getMessage());

@@ -144,6 +144,8 @@ public final class Fork {
                 ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
     }
 
+    static void linkSpawnForTraining() { linkSpawn(); }
+
     /** The JVM command line up to the main class, from /proc/self/cmdline. */
     static List<String> jvmCommand() {
         List<String> out = new ArrayList<>();
@@ -171,31 +173,15 @@ public final class Fork {
         return out;
     }
 
-    /**
-     * JVM options for forked children: a dynamic CDS archive of jemu's classes next to jemu.jar (created by
-     * the first child that exits) cuts the child's start-up, and JVM log output is disabled so nothing the
-     * JVM might print mixes with the guest's stdout.
-     */
+    /** JVM log output is disabled in forked children so nothing the JVM might print mixes with the guest's output. */
     static List<String> childJvmOptions() {
-        List<String> o = new ArrayList<>();
-        for (String e : System.getProperty("java.class.path", "").split(":")) {
-            if (e.endsWith("jemu.jar")) {
-                Path dir = Path.of(e).toAbsolutePath().getParent();
-                if (dir != null && Files.isWritable(dir)) {
-                    o.add("-XX:SharedArchiveFile=" + dir.resolve("jemu-user-fork.jsa"));
-                    o.add("-XX:+AutoCreateSharedArchive");
-                }
-                break;
-            }
-        }
-        o.add("-Xlog:disable");
-        return o;
+        return List.of("-Xlog:disable");
     }
 
     private static long spawn(LinuxProcess p, int stateFd) {
         linkSpawn();
         List<String> cmd = jvmCommand();
-        if (cmd.stream().noneMatch(a -> a.startsWith("-XX:SharedArchiveFile"))) cmd.addAll(1, childJvmOptions());
+        if (!cmd.contains("-Xlog:disable")) cmd.addAll(1, childJvmOptions());
         cmd.add(CHILD_OPTION);
         cmd.add(Integer.toString(stateFd));
         try (Arena a = Arena.ofConfined()) {

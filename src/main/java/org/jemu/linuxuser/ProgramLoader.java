@@ -79,8 +79,7 @@ public final class ProgramLoader {
         long[] argAddr = new long[argv.size()];
         for (int i = argv.size() - 1; i >= 0; i--) { sp = pushString(mem, sp, argv.get(i)); argAddr[i] = sp; }
         sp &= ~15L;
-        byte[] rnd = new byte[16];
-        new SecureRandom().nextBytes(rnd);
+        byte[] rnd = random16();
         sp -= 16;
         mem.write(sp, rnd);
         long randomAddr = sp;
@@ -104,6 +103,17 @@ public final class ProgramLoader {
         for (long[] a : aux) { b.putLong(a[0]); b.putLong(a[1]); }
         mem.write(sp, b.array());
         return new Result(entry, sp, brk, interpBase, exe);
+    }
+
+    /** 16 bytes from the host's getrandom (SecureRandom's start-up costs a JVM ~100 ms). */
+    static byte[] random16() {
+        try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+            java.lang.foreign.MemorySegment s = a.allocate(16);
+            if (Host.syscall(Host.GETRANDOM, s.address(), 16, 0) == 16) return s.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+        }
+        byte[] b = new byte[16];
+        new SecureRandom().nextBytes(b);
+        return b;
     }
 
     private static long pushString(GuestMemory mem, long sp, byte[] s) {

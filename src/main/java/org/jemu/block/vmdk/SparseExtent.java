@@ -28,7 +28,7 @@ import java.util.zip.Inflater;
  */
 final class SparseExtent extends VmdkExtent {
     static final int MARKER_EOS = 0, MARKER_GT = 1, MARKER_GD = 2, MARKER_FOOTER = 3;
-    static final long MAX_GRAIN_SECTORS = 0x200000; // QEMU's limit (1 GiB grains)
+    static final long MAX_GRAIN_SECTORS = 0x8000; // 16 MiB grains (VMware uses 64 KiB; bounds our grain buffers)
     static final int MAX_GTES_PER_GT = 512;
     static final long MAX_GD_ENTRIES = 1L << 27;
 

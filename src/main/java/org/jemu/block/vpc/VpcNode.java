@@ -22,6 +22,7 @@ public final class VpcNode implements BlockNode {
     static final long MAX_GEOMETRY = 65535L * 16 * 255;
     static final long MAX_SECTORS = 0xff000000L;
     static final int UNALLOCATED = 0xffffffff;
+    static final long MAX_BLOCK_SIZE = 256L << 20;
 
     private final BlockNode file;
     private final boolean readOnly;
@@ -93,6 +94,7 @@ public final class VpcNode implements BlockNode {
         VhdDynamicHeader d = VhdDynamicHeader.decode(dh);
         long bs = Integer.toUnsignedLong(d.blockSize);
         if (bs < 512 || Long.bitCount(bs) != 1) throw new BlockException("vpc: invalid block size " + bs);
+        if (bs > MAX_BLOCK_SIZE) throw new BlockException("vpc: unsupported block size " + bs + " (at most " + MAX_BLOCK_SIZE + ")");
         long entries = Integer.toUnsignedLong(d.maxTableEntries);
         if (entries > MAX_SECTORS * 512 / bs + 1 || entries > Integer.MAX_VALUE / 4) {
             throw new BlockException("vpc: Max Table Entries too large (" + entries + ")");
@@ -185,16 +187,32 @@ public final class VpcNode implements BlockNode {
     private void allocate(long blk, long in, ByteBuffer part) throws IOException {
         long start = freeDataBlockOffset;
         if (start / 512 > 0xfffffffeL) throw new BlockException("vpc: image file too large for a 32-bit BAT entry");
-        ByteBuffer whole = ByteBuffer.allocate(bitmapSize + (int) blockSize);
-        for (int i = 0; i < bitmapSize; i++) whole.put(i, (byte) 0xff);
-        whole.position(bitmapSize + (int) in);
-        whole.put(part);
-        whole.clear();
-        file.write(start, whole);
-        freeDataBlockOffset = start + bitmapSize + blockSize;
-        file.write(freeDataBlockOffset, ByteBuffer.wrap(footerRaw));
+        long fileEnd = file.size();
+        ByteBuffer bitmap = ByteBuffer.allocate(bitmapSize);
+        for (int i = 0; i < bitmapSize; i++) bitmap.put(i, (byte) 0xff);
+        file.write(start, bitmap);
+        long data = start + bitmapSize;
+        int n = part.remaining();
+        // whatever the file held where the block now lies (the old footer, stray bytes) must read as zeroes
+        zero(data, Math.min(in, Math.max(0, fileEnd - data)));
+        long after = data + in + n;
+        zero(after, Math.min(data + blockSize - after, Math.max(0, fileEnd - after)));
+        file.write(data + in, part);
+        freeDataBlockOffset = data + blockSize;
+        file.write(freeDataBlockOffset, ByteBuffer.wrap(footerRaw)); // also extends the file over the block
         bat[(int) blk] = (int) (start / 512);
         file.write(dyn.tableOffset + blk * 4, ByteBuffer.allocate(4).putInt(0, bat[(int) blk]));
+    }
+
+    private void zero(long off, long len) throws IOException {
+        if (len <= 0) return;
+        ByteBuffer z = ByteBuffer.allocate((int) Math.min(len, 1 << 20));
+        while (len > 0) {
+            int k = (int) Math.min(len, z.capacity());
+            file.write(off, z.clear().limit(k));
+            off += k;
+            len -= k;
+        }
     }
 
     @Override public void flush() throws IOException { if (!readOnly) file.flush(); }

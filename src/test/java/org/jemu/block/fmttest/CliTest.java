@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * JSON, byte for byte), map, check, compare, create.
  */
 @Timeout(300)
-class CliTest {
+public class CliTest {
     record Case(String name, String fmt, String opts, boolean check, boolean sameMap) {
         @Override public String toString() { return name; }
     }
@@ -44,10 +44,10 @@ class CliTest {
                 new Case("vhdx-fixed", "vhdx", "subformat=fixed,block_size=1M", true, false));
     }
 
-    record Out(int rc, String out, String err) {}
+    public record Out(int rc, String out, String err) {}
 
     /** Runs jemu-img in this JVM with its output captured. */
-    static synchronized Out jemuImg(String... args) throws Exception {
+    public static synchronized Out jemuImg(String... args) throws Exception {
         Class<?> img = Class.forName("org.jemu.cli.Img");
         Field fo = img.getDeclaredField("out"), fe = img.getDeclaredField("err");
         fo.setAccessible(true);

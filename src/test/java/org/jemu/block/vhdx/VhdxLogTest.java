@@ -147,6 +147,55 @@ class VhdxLogTest {
     }
 
     @Test
+    void jemuImgCheckRepairsLikeQemuImg(@TempDir Path dir) throws Exception {
+        Img img = base(dir, "c.vhdx");
+        UUID guid = UUID.randomUUID();
+        installLog(img, guid, goodLog(img, guid));
+        Path q = dir.resolve("cq.vhdx");
+        Files.copy(img.path, q);
+        org.jemu.block.fmttest.CliTest.Out info = org.jemu.block.fmttest.CliTest.jemuImg("info", img.path.toString());
+        assertTrue(info.rc() != 0 && info.err().contains("needs to be replayed"), info.toString());
+        org.jemu.block.fmttest.CliTest.Out ours = org.jemu.block.fmttest.CliTest.jemuImg("check", "-r", "all", img.path.toString());
+        Jemu.Result theirs = Images.qemuImg(dir, "check", "-r", "all", q.toString());
+        assertEquals(theirs.exit(), ours.rc(), ours + " vs " + theirs);
+        assertEquals(theirs.stdout(), ours.out());
+        assertEquals(0, Images.qemuImg(dir, "compare", img.path.toString(), q.toString()).exit());
+    }
+
+    /** Our own writer logs its BAT updates: a crash after the log write is repaired by replay (ours and qemu-img's). */
+    @Test
+    void ownLogSurvivesCrash(@TempDir Path dir) throws Exception {
+        Path p = dir.resolve("own.vhdx");
+        VhdxDriver d = new VhdxDriver();
+        Images.createWith(d, p, 8 * MiB, "block_size=1M");
+        byte[] exp = new byte[(int) (8 * MiB)];
+        VhdxNode n = (VhdxNode) TestContext.open(d, p, false);
+        byte[] a = new byte[300_000];
+        Arrays.fill(a, (byte) 0x61);
+        n.write(3 * MiB - 1000, ByteBuffer.wrap(a));
+        System.arraycopy(a, 0, exp, (int) (3 * MiB - 1000), a.length);
+        n.flush();                    // logged and applied
+        byte[] b = new byte[5000];
+        Arrays.fill(b, (byte) 0x62);
+        n.write(6 * MiB + 10, ByteBuffer.wrap(b));
+        System.arraycopy(b, 0, exp, (int) (6 * MiB + 10), b.length);
+        n.crashAfterLogWrite = true;
+        assertThrows(BlockException.class, n::flush);
+        n.close();                    // the process "dies": BAT of block 6 only in the log
+        Path q = dir.resolve("own-q.vhdx");
+        Files.copy(p, q);
+        assertThrows(BlockException.class, () -> TestContext.open(d, p, true).close(), "needs replay");
+        try (BlockNode r = TestContext.open(d, p, false)) {
+            assertEquals(1, ((VhdxNode) r).replayedLogEntries());
+            Images.assertSame(exp, Images.readAll(r), "after replay of our own log");
+        }
+        Images.qemuImgOk(dir, "check", "-r", "all", q.toString());
+        assertEquals(0, Images.qemuImg(dir, "compare", p.toString(), q.toString()).exit());
+        assertEquals(0, Images.qemuImg(dir, "compare", "-F", "raw", q.toString(), Images.writeRaw(dir, "own.raw", exp).toString()).exit());
+        assertTrue(Images.qemuImgOk(dir, "check", p.toString()).stdout().contains("No errors"));
+    }
+
+    @Test
     void tornEntryIsIgnored(@TempDir Path dir) throws Exception {
         Img img = base(dir, "t.vhdx");
         UUID guid = UUID.randomUUID();
