@@ -37,7 +37,7 @@ public final class SystemRiscv64 {
     static final String PROG = "jemu-system-riscv64";
     static final String VERSION = "7.2.0 (jemu 0.1.0)";
     /** The ISA string the device tree advertises: what the CPU implements. */
-    public static final String ISA = "rv64imafdc_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbs_sstc";
+    public static final String ISA = "rv64imafdc_zicsr_zifencei_zihintpause_zba_zbb_zbs_sstc";
 
     private SystemRiscv64() {}
 

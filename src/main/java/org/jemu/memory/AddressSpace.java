@@ -17,9 +17,9 @@ import java.util.List;
  * misaligned accesses before they get here).
  */
 public final class AddressSpace {
-    static final ValueLayout.OfShort LE16 = ValueLayout.JAVA_SHORT_UNALIGNED;
-    static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED;
-    static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED;
+    static final ValueLayout.OfShort LE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
     private final List<MemoryRegion> regions = new ArrayList<>();
     private MemoryRegion[] sorted = new MemoryRegion[0];
