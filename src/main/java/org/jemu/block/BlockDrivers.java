@@ -42,6 +42,7 @@ public final class BlockDrivers {
         if (d != null) return d;
         Map<String, BlockDriver> m = new LinkedHashMap<>();
         m.put("raw", new RawDriver());
+        m.put("qcow2", new org.jemu.block.qcow2.Qcow2Driver());
         for (String cn : KNOWN) {
             try {
                 BlockDriver bd = (BlockDriver) Class.forName(cn).getConstructor().newInstance();

@@ -85,6 +85,14 @@ public interface BlockNode extends AutoCloseable {
         throw new BlockException("Image format driver does not support resize");
     }
 
+    /**
+     * Checks the image's metadata (qemu-img check); {@code fix} is a mask of {@link ImageCheck#FIX_LEAKS}
+     * and {@link ImageCheck#FIX_ERRORS}. Formats without a check keep this default (QEMU's message).
+     */
+    default ImageCheck check(int fix) throws IOException {
+        throw new BlockException("This image format does not support checks");
+    }
+
     @Override
     void close() throws IOException;
 }

@@ -196,9 +196,16 @@ public final class FileNode implements BlockNode {
         length = Math.min(length, size - offset);
         if (nativeFd >= 0) {
             long d = Posix.lseek(nativeFd, offset, Posix.SEEK_DATA);
-            if (d == -Posix.ENXIO) return new BlockStatus(length, false, true, true, 0, offset);
+            if (d == -Posix.ENXIO) {
+                if (offset < 4096) return new BlockStatus(Math.min(length, 4096 - offset), true, false, true, 0, offset);
+                return new BlockStatus(length, false, true, true, 0, offset);
+            }
             if (d >= 0) {
-                if (d > offset) return new BlockStatus(Math.min(length, d - offset), false, true, true, 0, offset);
+                if (d > offset) {
+                    // QEMU reports the first 4 KiB of a file as data even when it is a hole
+                    if (offset < 4096) return new BlockStatus(Math.min(length, Math.min(d, 4096) - offset), true, false, true, 0, offset);
+                    return new BlockStatus(Math.min(length, d - offset), false, true, true, 0, offset);
+                }
                 long h = Posix.lseek(nativeFd, offset, Posix.SEEK_HOLE);
                 if (h > offset) return new BlockStatus(Math.min(length, h - offset), true, false, true, 0, offset);
             }

@@ -1,0 +1,135 @@
+package org.jemu.block.qcow2;
+
+import org.jemu.block.BlockException;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
+
+/**
+ * Compressed clusters as QEMU writes them (block/qcow2-threads.c): zlib = raw deflate with a 4 KiB
+ * window (windowBits -12, which java.util.zip.Deflater cannot set, so compression calls the host's
+ * libz through FFM; any raw-deflate stream inflates with java.util.zip.Inflater), zstd = one zstd
+ * frame per cluster (zstd-jni).
+ */
+final class Compression {
+    private Compression() {}
+
+    // --- zlib through FFM -------------------------------------------------------------------------
+    private static final int Z_FINISH = 4, Z_STREAM_END = 1, Z_DEFLATED = 8, Z_DEFAULT_STRATEGY = 0;
+    private static final int Z_STREAM_SIZE = 112; // sizeof(z_stream) on LP64
+    private static final MethodHandle DEFLATE_INIT2, DEFLATE, DEFLATE_END;
+    private static final MemorySegment ZLIB_VERSION;
+
+    static {
+        MethodHandle i = null, d = null, e = null;
+        MemorySegment ver = null;
+        try {
+            Linker l = Linker.nativeLinker();
+            SymbolLookup z = SymbolLookup.libraryLookup("libz.so.1", Arena.global());
+            i = l.downcallHandle(z.find("deflateInit2_").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                    ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+            d = l.downcallHandle(z.find("deflate").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+            e = l.downcallHandle(z.find("deflateEnd").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+            MethodHandle zv = l.downcallHandle(z.find("zlibVersion").orElseThrow(), FunctionDescriptor.of(ValueLayout.ADDRESS));
+            ver = ((MemorySegment) zv.invokeExact()).reinterpret(64);
+        } catch (Throwable t) {
+            i = null;
+        }
+        DEFLATE_INIT2 = i; DEFLATE = d; DEFLATE_END = e; ZLIB_VERSION = ver;
+    }
+
+    /** True when zlib compression (writing) is available (needs the host's libz.so.1). */
+    static boolean zlibAvailable() { return DEFLATE_INIT2 != null; }
+
+    /**
+     * Compresses {@code src} (one cluster); returns the compressed bytes, or null when they would not
+     * be smaller than {@code maxLen} (QEMU then writes the cluster uncompressed).
+     */
+    static byte[] compress(int type, byte[] src, int maxLen) throws BlockException {
+        return type == QcowHeader.QCOW2_COMPRESSION_TYPE_ZSTD ? zstdCompress(src, maxLen) : zlibCompress(src, maxLen);
+    }
+
+    private static byte[] zlibCompress(byte[] src, int maxLen) throws BlockException {
+        if (DEFLATE_INIT2 == null) throw new BlockException("zlib compression needs the host library libz.so.1, which was not found");
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment strm = a.allocate(Z_STREAM_SIZE, 8);
+            MemorySegment in = a.allocate(src.length);
+            in.copyFrom(MemorySegment.ofArray(src));
+            MemorySegment out = a.allocate(maxLen);
+            int r = (int) DEFLATE_INIT2.invokeExact(strm, -1 /* Z_DEFAULT_COMPRESSION */, Z_DEFLATED, -12, 9, Z_DEFAULT_STRATEGY,
+                    ZLIB_VERSION, Z_STREAM_SIZE);
+            if (r != 0) throw new BlockException("zlib deflateInit2 failed (" + r + ")");
+            try {
+                strm.set(ValueLayout.ADDRESS, 0, in);
+                strm.set(ValueLayout.JAVA_INT, 8, src.length);
+                strm.set(ValueLayout.ADDRESS, 24, out);
+                strm.set(ValueLayout.JAVA_INT, 32, maxLen);
+                r = (int) DEFLATE.invokeExact(strm, Z_FINISH);
+                if (r != Z_STREAM_END) return null;           // did not fit
+                int n = maxLen - strm.get(ValueLayout.JAVA_INT, 32);
+                return out.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+            } finally {
+                int ignored = (int) DEFLATE_END.invokeExact(strm);
+                assert ignored >= Integer.MIN_VALUE;
+            }
+        } catch (BlockException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new BlockException("zlib compression failed: " + t);
+        }
+    }
+
+    private static byte[] zstdCompress(byte[] src, int maxLen) throws BlockException {
+        try {
+            byte[] out = com.github.luben.zstd.Zstd.compress(src, 3);
+            return out.length < maxLen ? out : null;
+        } catch (RuntimeException | LinkageError e) {
+            throw new BlockException("zstd compression failed: " + e.getMessage());
+        }
+    }
+
+    /** Decompresses exactly {@code out.length} bytes; a stream that ends early or is malformed is an error. */
+    static void decompress(int type, byte[] in, int inLen, byte[] out) throws BlockException {
+        if (type == QcowHeader.QCOW2_COMPRESSION_TYPE_ZSTD) {
+            try (var zis = new com.github.luben.zstd.ZstdInputStreamNoFinalizer(new java.io.ByteArrayInputStream(in, 0, inLen))) {
+                zis.setContinuous(true);
+                int pos = 0;
+                while (pos < out.length) {
+                    int n = zis.read(out, pos, out.length - pos);
+                    if (n <= 0) break;
+                    pos += n;
+                }
+                if (pos < out.length) throw new BlockException("Could not decompress zstd cluster: data ends early");
+            } catch (java.io.IOException | RuntimeException | LinkageError e) {
+                if (e instanceof BlockException be) throw be;
+                throw new BlockException("Could not decompress zstd cluster: " + e.getMessage());
+            }
+            return;
+        }
+        Inflater inf = new Inflater(true);
+        try {
+            inf.setInput(in, 0, inLen);
+            int pos = 0;
+            while (pos < out.length) {
+                int n = inf.inflate(out, pos, out.length - pos);
+                if (n == 0) {
+                    if (inf.finished() || inf.needsInput() || inf.needsDictionary()) break;
+                }
+                pos += n;
+            }
+            if (pos < out.length) throw new BlockException("Could not decompress zlib cluster: data ends early");
+        } catch (DataFormatException e) {
+            throw new BlockException("Could not decompress zlib cluster: " + e.getMessage());
+        } finally {
+            inf.end();
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package org.jemu.target.riscv;
+
+/**
+ * A predecoded straight-line block: two ints per instruction, {@code code[2k]} = operation word
+ * (bits 8:0 the {@link Insn} ordinal, bit 9 set for a 2-byte (compressed) instruction, bits 15:10 rd
+ * (32 = the x0 write sink), 20:16 rs1, 25:21 rs2, 30:26 rs3; bit 31 marks the end-of-block fall-through
+ * entry) and {@code code[2k+1]} = the immediate (or rm for FP operations).
+ */
+final class Block {
+    static final int MAX_INSNS = 64;
+    static final int END = 0x80000000 | Insn.ILLEGAL.ordinal();
+
+    final long pc;
+    /** Address after the last instruction. */
+    final long endPc;
+    final int[] code;
+    /** Number of guest instructions. */
+    final int n;
+
+    Block(long pc, long endPc, int[] code, int n) {
+        this.pc = pc;
+        this.endPc = endPc;
+        this.code = code;
+        this.n = n;
+    }
+}

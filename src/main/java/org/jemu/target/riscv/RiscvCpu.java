@@ -1,0 +1,115 @@
+package org.jemu.target.riscv;
+
+import org.jemu.target.riscv.fpu.FpState;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * The architectural state of one RISC-V hart (RV64GC), as plain data, plus the hart's cache of decoded
+ * blocks. One thread runs a hart ({@link RiscvExec#run}); other threads only call
+ * {@link #requestExit()} and {@link #invalidateCode}.
+ */
+public final class RiscvCpu {
+    /** Privilege levels (the encoding of mstatus.MPP). */
+    public static final int PRV_U = 0, PRV_S = 1, PRV_M = 3;
+
+    /**
+     * Integer registers. x[0] is always zero; x has 33 entries and x[32] is a write sink: the decoder
+     * redirects writes to x0 there, so instructions never need a special case for rd = 0.
+     */
+    public final long[] x = new long[33];
+    /** FP registers as raw bits; single-precision values are NaN-boxed (upper 32 bits all ones). */
+    public final long[] f = new long[32];
+    public long pc;
+    /** fflags and frm. */
+    public final FpState fp = new FpState();
+    /** The trap value of the last trap returned by {@link RiscvExec#run}: faulting address or instruction bits. */
+    public long tval;
+    /** LR/SC reservation: the address (-1 for none) and the value LR read (SC is a CAS against it, as in QEMU). */
+    public long resAddr = -1, resValue;
+    /** Instructions retired (also what the cycle CSR reads in user mode). */
+    public long instret;
+    public final int hartId;
+    /** Current privilege level (user mode: always {@link #PRV_U}). */
+    public int priv = PRV_U;
+    public CpuMemory mem;
+    /** CSR file and privileged-instruction hook. */
+    public Csrs csrs = Csrs.USER;
+
+    /** Bits of {@link #exitRequest}. */
+    static final int REQ_EXIT = 1, REQ_INVALIDATE = 2;
+    /** Read once per block by the executing hart; written by any thread. */
+    volatile int exitRequest;
+    private static final VarHandle EXIT_REQUEST;
+    static {
+        try {
+            EXIT_REQUEST = MethodHandles.lookup().findVarHandle(RiscvCpu.class, "exitRequest", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /**
+     * The translated-code tier (org.jemu.target.riscv.translate), or null for the interpreter alone. Set by
+     * {@code RvTcg.attach}; {@link RiscvExec#run} enters it at every block boundary.
+     */
+    public org.jemu.target.riscv.translate.RvTcg.Hart tcg;
+
+    /** Decoded-block cache (owned by the executing thread), direct-mapped by pc. */
+    static final int CACHE_BITS = 15;
+    final Block[] blocks = new Block[1 << CACHE_BITS];
+    private final ConcurrentLinkedQueue<long[]> pendingInvalidations = new ConcurrentLinkedQueue<>();
+
+    public RiscvCpu(int hartId, CpuMemory mem) {
+        this.hartId = hartId;
+        this.mem = mem;
+    }
+
+    /** Asks the hart to return {@link Trap#EXIT_REQUEST} from {@link RiscvExec#run} at the next block boundary (any thread). */
+    public void requestExit() { setBits(REQ_EXIT); }
+
+    /**
+     * Drops decoded code overlapping [addr, addr+len) before the hart executes its next block (any thread;
+     * call it on every hart of the process for mmap/munmap/mprotect/riscv_flush_icache).
+     */
+    public void invalidateCode(long addr, long len) {
+        pendingInvalidations.add(new long[] {addr, len});
+        setBits(REQ_INVALIDATE);
+    }
+
+    /** Drops all decoded code (executing thread only; e.g. on satp or privilege changes in system mode). */
+    public void flushCode() {
+        java.util.Arrays.fill(blocks, null);
+        if (tcg != null) tcg.flush();
+    }
+
+    private void setBits(int b) {
+        int v;
+        do { v = exitRequest; } while (!EXIT_REQUEST.compareAndSet(this, v, v | b));
+    }
+
+    /** Clears and returns the request bits (executing thread). */
+    int takeRequests() { return (int) EXIT_REQUEST.getAndSet(this, 0); }
+
+    void processInvalidations() {
+        long[] r;
+        while ((r = pendingInvalidations.poll()) != null) dropBlocks(r[0], r[1]);
+    }
+
+    void dropBlocks(long addr, long len) {
+        if (tcg != null) tcg.invalidate(addr, len);
+        long end = addr + len;
+        Block[] bs = blocks;
+        for (int i = 0; i < bs.length; i++) {
+            Block b = bs[i];
+            if (b != null && Long.compareUnsigned(b.pc, end) < 0 && Long.compareUnsigned(b.endPc, addr) > 0) bs[i] = null;
+        }
+    }
+
+    /** x[i] for 0 ≤ i < 32. */
+    public long reg(int i) { return x[i]; }
+
+    public void setReg(int i, long v) { if (i != 0) x[i] = v; }
+}

@@ -1,0 +1,516 @@
+package org.jemu.target.riscv.translate;
+
+import org.jemu.tcg.ClassData;
+import org.jemu.tcg.GuestMemoryModel;
+import org.jemu.tcg.GuestMemoryModel.Access;
+import org.jemu.tcg.TbStats;
+import org.jemu.tcg.TcgOptions;
+import org.jemu.tcg.Translation;
+import org.jemu.target.riscv.Alu;
+import org.jemu.target.riscv.Decoder;
+import org.jemu.target.riscv.Disasm;
+import org.jemu.target.riscv.Insn;
+import org.jemu.target.riscv.RiscvCpu;
+import org.jemu.target.riscv.fpu.FpState;
+import org.jemu.util.Log;
+
+import java.lang.classfile.Attributes;
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.ClassModel;
+import java.lang.classfile.CodeBuilder;
+import java.lang.classfile.Label;
+import java.lang.classfile.MethodModel;
+import java.lang.classfile.Opcode;
+import java.lang.classfile.instruction.SwitchCase;
+import java.lang.constant.ClassDesc;
+import java.lang.constant.ConstantDescs;
+import java.lang.constant.MethodTypeDesc;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static java.lang.constant.ConstantDescs.CD_int;
+import static java.lang.constant.ConstantDescs.CD_long;
+import static java.lang.constant.ConstantDescs.CD_void;
+
+/**
+ * Translates a region of RISC-V guest code into one JVM method (a hidden class extending {@link RvUnit}).
+ *
+ * <p>Region: every instruction reachable from the entry pc through fall-through, conditional branches and
+ * direct jumps (calls included), up to a size cap. Blocks become labels in one method, so loops and calls
+ * inside the region are plain JVM control flow that C2 compiles as a whole. Indirect jumps (returns, jump
+ * tables) test the target against the region's block starts with a switch and leave only when it is outside.
+ * Each block start is an entry point (a switch at method entry), so the cache maps all of them to the unit.
+ *
+ * <p>Guest registers live in JVM locals: loaded at entry, written back at the single shared exit. Every
+ * instruction that can fault (memory access off the fast path) or that is not translated exits <em>before</em>
+ * it with {@link RvState#EXIT_INTERP}, so the interpreter runs it with precise state. Loop heads (targets of
+ * backward branches) and indirect dispatch read the volatile exit-request flag: an ordering point per
+ * iteration, and a way for other threads to stop a spinning guest.
+ *
+ * <p>Generated methods are kept under {@link #MAX_CODE} bytes (HotSpot does not compile methods over 8000
+ * bytes): an oversized region is re-discovered with half the instruction cap.
+ */
+public final class RvTranslator {
+    /** Bytecode cap per generated method (HotSpot's HugeMethodLimit is 8000). */
+    public static final int MAX_CODE = 6000;
+
+    private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
+    private static final AtomicLong SEQ = new AtomicLong();
+    private static final ClassDesc CD_UNIT = ClassDesc.of(RvUnit.class.getName());
+    private static final ClassDesc CD_CPU = ClassDesc.of(RiscvCpu.class.getName());
+    private static final ClassDesc CD_FPSTATE = ClassDesc.of(FpState.class.getName());
+    private static final ClassDesc CD_ALU = ClassDesc.of(Alu.class.getName());
+    private static final ClassDesc CD_FPOPS = ClassDesc.of(FpOps.class.getName());
+    private static final ClassDesc CD_ACCESS = ClassDesc.of(CpuAccess.class.getName());
+    private static final ClassDesc CD_VARHANDLE = ClassDesc.of("java.lang.invoke.VarHandle");
+    private static final ClassDesc CD_MEM = ClassDesc.of("org.jemu.tcg.HostMemory");
+    private static final ClassDesc CD_LONG = ClassDesc.of("java.lang.Long");
+    private static final ClassDesc CD_LONGS = CD_long.arrayType();
+    private static final MethodTypeDesc MT_JJ_J = MethodTypeDesc.of(CD_long, CD_long, CD_long);
+    private static final MethodTypeDesc MT_J_J = MethodTypeDesc.of(CD_long, CD_long);
+    private static final MethodTypeDesc MT_JJ_V = MethodTypeDesc.of(CD_void, CD_long, CD_long);
+    private static final MethodTypeDesc MT_JJ_I = MethodTypeDesc.of(CD_int, CD_long, CD_long);
+    private static final MethodTypeDesc MT_JJ_Z = MethodTypeDesc.of(ConstantDescs.CD_boolean, CD_long, CD_long);
+    private static final MethodTypeDesc MT_EXEC = MethodTypeDesc.of(CD_long, CD_CPU, CD_long);
+    private static final MethodTypeDesc MT_CPU_I = MethodTypeDesc.of(CD_int, CD_CPU);
+    private static final MethodTypeDesc MT_FP1 = MethodTypeDesc.of(CD_long, CD_long, CD_int, CD_FPSTATE);
+    private static final MethodTypeDesc MT_FP2 = MethodTypeDesc.of(CD_long, CD_long, CD_long, CD_int, CD_FPSTATE);
+    private static final MethodTypeDesc MT_FP3 = MethodTypeDesc.of(CD_long, CD_long, CD_long, CD_long, CD_int, CD_FPSTATE);
+
+    // local variable slots of exec(RiscvCpu cpu, long pc)
+    private static final int CPU = 1, PC = 2, XA = 4, FA = 5, ADDR = 6, FPS = 8, XPC = 9, TMP = 11, REF = 13, RM = 14,
+            XBASE = 15, FBASE = XBASE + 62;
+
+    private final GuestMemoryModel mem;
+    private final TcgOptions opts;
+    private final TbStats stats;
+
+    public RvTranslator(GuestMemoryModel mem, TcgOptions opts, TbStats stats) {
+        this.mem = mem;
+        this.opts = opts;
+        this.stats = stats;
+    }
+
+    /** Whether the translator emits {@code in} inline (others end the block and run in the interpreter). */
+    public static boolean supported(Insn in) {
+        return switch (in.fmt) {
+            case CSR, CSRI, AMO, LR, SFENCE -> false;
+            case NONE -> in == Insn.FENCE_TSO;
+            case R, R1, I, SHAMT, SHW, B -> in.fn != null;
+            default -> in != Insn.ILLEGAL;
+        };
+    }
+
+    /** Rounding-mode operand of an FP instruction: a static rm 5/6 is reserved (illegal) — left to the interpreter. */
+    static boolean hasRm(Insn in) { return in.fmt.imm == Insn.Imm.RM; }
+
+    // ------------------------------------------------------------------ region discovery
+
+    /** The instructions of a region; {@code stops} maps pcs where discovery stopped to "interpreter must run it". */
+    record Region(long entry, TreeMap<Long, Decoder.Op> insns, TreeSet<Long> leaders, Map<Long, Boolean> stops, BitSet loopHeads, List<Long> leaderList) {}
+
+    Decoder.Op fetchDecode(long pc) {
+        long lo = mem.fetchCode(pc, 2);
+        if (lo < 0) return null;
+        int raw = (int) lo;
+        if ((raw & 3) == 3) {
+            long hi = mem.fetchCode(pc + 2, 2);
+            if (hi < 0) return null;
+            raw |= (int) hi << 16;
+        }
+        Decoder.Op op = Decoder.decode(raw);
+        Insn in = op.insn();
+        if (!supported(in)) return null;
+        if (hasRm(in) && (op.imm() == 5 || op.imm() == 6)) return null;
+        return op;
+    }
+
+    Region discover(long entry, int cap) {
+        TreeMap<Long, Decoder.Op> insns = new TreeMap<>();
+        TreeSet<Long> leaders = new TreeSet<>();
+        Map<Long, Boolean> stops = new HashMap<>();
+        ArrayDeque<Long> work = new ArrayDeque<>();
+        work.add(entry);
+        leaders.add(entry);
+        List<long[]> edges = new ArrayList<>(); // {from, to}
+        while (!work.isEmpty()) {
+            long pc = work.poll();
+            while (true) {
+                if (insns.containsKey(pc)) { leaders.add(pc); break; }
+                if (insns.size() >= cap) { stops.putIfAbsent(pc, false); break; }
+                Decoder.Op op = fetchDecode(pc);
+                if (op == null) { stops.put(pc, true); break; }
+                insns.put(pc, op);
+                long next = pc + op.len();
+                Insn in = op.insn();
+                if (in.isBranch()) {
+                    long t = pc + op.imm();
+                    edges.add(new long[]{pc, t});
+                    if (leaders.add(t)) work.add(t);
+                    if (leaders.add(next)) work.addFirst(next);
+                    break;
+                }
+                if (in == Insn.JAL) {
+                    long t = pc + op.imm();
+                    edges.add(new long[]{pc, t});
+                    if (leaders.add(t)) work.addFirst(t);
+                    // a call's return address is a likely re-entry point (the callee returns there)
+                    if (op.rd() != 0 && leaders.add(next)) work.add(next);
+                    break;
+                }
+                if (in == Insn.JALR) {
+                    if (op.rd() != 0 && leaders.add(next)) work.add(next);
+                    break;
+                }
+                pc = next;
+            }
+        }
+        // leaders that were never decoded (cap reached / not translatable) are exits, not blocks
+        leaders.removeIf(l -> !insns.containsKey(l));
+        List<Long> leaderList = new ArrayList<>(leaders);
+        BitSet loopHeads = new BitSet();
+        for (long[] e : edges) {
+            if (e[1] <= e[0] && leaders.contains(e[1])) loopHeads.set(leaderList.indexOf(e[1]));
+        }
+        return new Region(entry, insns, leaders, stops, loopHeads, leaderList);
+    }
+
+    // ------------------------------------------------------------------ translation
+
+    /** Translates the region at {@code entry}; null when the first instruction cannot be translated. */
+    public Translation<RvUnit> translate(long entry) {
+        int cap = opts.maxRegionInsns();
+        while (true) {
+            Region r = discover(entry, cap);
+            if (r.insns().isEmpty()) return null;
+            String name = "TB_" + Long.toHexString(entry) + "_" + SEQ.incrementAndGet();
+            ClassData cd = new ClassData();
+            byte[] bytes = emitClass(r, name, cd);
+            int codeLen = codeLength(bytes);
+            if (codeLen > MAX_CODE && cap > 4) {
+                cap = Math.max(4, r.insns().size() / 2);
+                if (stats != null) stats.splitRetries.increment();
+                continue;
+            }
+            RvUnit unit;
+            try {
+                var lk = LOOKUP.defineHiddenClassWithClassData(bytes, cd.values(), true);
+                unit = (RvUnit) lk.findConstructor(lk.lookupClass(), MethodType.methodType(void.class)).invoke();
+            } catch (Error | RuntimeException e) {
+                throw e;
+            } catch (Throwable e) {
+                throw new IllegalStateException("defining translated unit " + name, e);
+            }
+            long[] entries = r.leaderList().stream().mapToLong(Long::longValue).toArray();
+            long[] pages = r.insns().entrySet().stream()
+                    .flatMapToLong(e -> java.util.stream.LongStream.of(e.getKey() >>> 12, (e.getKey() + e.getValue().len() - 1) >>> 12))
+                    .distinct().toArray();
+            if (Log.on(Log.Item.IN_ASM)) logRegion(r, name, codeLen);
+            if (Log.on(Log.Item.OUT_ASM)) Log.log(ClassFile.of().parse(bytes).toDebugString());
+            return new Translation<>(unit, entries, pages, r.insns().size(), codeLen, name);
+        }
+    }
+
+    private void logRegion(Region r, String name, int codeLen) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("TB: ").append(name).append(" (").append(r.insns().size()).append(" insns, ")
+          .append(r.leaderList().size()).append(" entries, ").append(codeLen).append(" bytes of bytecode)\n");
+        for (var e : r.insns().entrySet()) {
+            sb.append(r.leaders().contains(e.getKey()) ? "> " : "  ").append(Disasm.line(e.getKey(), e.getValue())).append('\n');
+        }
+        Log.log(sb.toString());
+    }
+
+    static int codeLength(byte[] bytes) {
+        ClassModel cm = ClassFile.of().parse(bytes);
+        for (MethodModel m : cm.methods()) {
+            if (m.methodName().equalsString("exec")) {
+                return m.findAttribute(Attributes.code()).map(c -> c.codeLength()).orElse(0);
+            }
+        }
+        return 0;
+    }
+
+    private byte[] emitClass(Region r, String name, ClassData cd) {
+        ClassDesc self = ClassDesc.of(RvTranslator.class.getPackageName() + "." + name);
+        return ClassFile.of().build(self, clb -> {
+            clb.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SUPER);
+            clb.withSuperclass(CD_UNIT);
+            clb.withMethodBody(ConstantDescs.INIT_NAME, ConstantDescs.MTD_void, ClassFile.ACC_PUBLIC,
+                    cb -> cb.aload(0).invokespecial(CD_UNIT, ConstantDescs.INIT_NAME, ConstantDescs.MTD_void).return_());
+            clb.withMethodBody("entryPc", MethodTypeDesc.of(CD_long), ClassFile.ACC_PUBLIC,
+                    cb -> cb.loadConstant(r.entry()).lreturn());
+            clb.withMethodBody("exec", MT_EXEC, ClassFile.ACC_PUBLIC, cb -> new Emitter(cb, r, cd).emit());
+        });
+    }
+
+    /** Emits the body of exec(RiscvCpu, long) for one region. */
+    private final class Emitter {
+        final CodeBuilder cb;
+        final Region r;
+        final ClassData cd;
+        final Map<Long, Label> labels = new HashMap<>();
+        final Label exit, dispatch;
+        final BitSet xUsed = new BitSet(), xWritten = new BitSet(), fUsed = new BitSet(), fWritten = new BitSet();
+        /** Exit stubs emitted after the body: label, pc, kind. */
+        final List<Object[]> stubs = new ArrayList<>();
+        final long base, span;
+        boolean usesFp;
+
+        Emitter(CodeBuilder cb, Region r, ClassData cd) {
+            this.cb = cb;
+            this.r = r;
+            this.cd = cd;
+            exit = cb.newLabel();
+            dispatch = cb.newLabel();
+            for (long l : r.leaderList()) labels.put(l, cb.newLabel());
+            base = r.insns().firstKey();
+            span = r.insns().lastKey() - base;
+            for (Decoder.Op op : r.insns().values()) noteRegs(op);
+            xUsed.clear(0);
+            xWritten.clear(0);
+        }
+
+        /** Register classes from the row's operand template: d/s/t integer rd/rs1/rs2, D/S/T/R float rd/rs1/rs2/rs3. */
+        void noteRegs(Decoder.Op op) {
+            String t = op.insn().fmt.template;
+            if (op.insn().isFloat()) usesFp = true;
+            for (int k = 0; k < t.length(); k++) {
+                switch (t.charAt(k)) {
+                    case 'd' -> { xUsed.set(op.rd()); xWritten.set(op.rd()); }
+                    case 's' -> xUsed.set(op.rs1());
+                    case 't' -> xUsed.set(op.rs2());
+                    case 'D' -> { fUsed.set(op.rd()); fWritten.set(op.rd()); }
+                    case 'S' -> fUsed.set(op.rs1());
+                    case 'T' -> fUsed.set(op.rs2());
+                    case 'R' -> fUsed.set(op.rs3());
+                    default -> { }
+                }
+            }
+        }
+
+        int xs(int r) { return XBASE + 2 * (r - 1); }
+        int fs(int r) { return FBASE + 2 * r; }
+
+        void ldx(int r) { if (r == 0) cb.lconst_0(); else cb.lload(xs(r)); }
+        void stx(int r) { if (r == 0) cb.pop2(); else cb.lstore(xs(r)); }
+        void ldf(int r) { cb.lload(fs(r)); }
+        void stf(int r) { cb.lstore(fs(r)); }
+
+        Label stub(long pc, long kind) {
+            Label l = cb.newLabel();
+            stubs.add(new Object[]{l, pc | kind});
+            return l;
+        }
+
+        void exitTo(long pcAndKind) {
+            cb.loadConstant(pcAndKind).lstore(XPC);
+            cb.goto_(exit);
+        }
+
+        void emit() {
+            // prologue: register files into locals
+            cb.aload(CPU).getfield(CD_CPU, "x", CD_LONGS).astore(XA);
+            cb.aload(CPU).getfield(CD_CPU, "f", CD_LONGS).astore(FA);
+            if (usesFp) cb.aload(CPU).getfield(CD_CPU, "fp", CD_FPSTATE).astore(FPS);
+            for (int i = xUsed.nextSetBit(1); i >= 0; i = xUsed.nextSetBit(i + 1)) {
+                cb.aload(XA).loadConstant(i).laload().lstore(xs(i));
+            }
+            for (int i = fUsed.nextSetBit(0); i >= 0; i = fUsed.nextSetBit(i + 1)) {
+                cb.aload(FA).loadConstant(i).laload().lstore(fs(i));
+            }
+            cb.lload(PC).lstore(XPC);
+            // dispatch on XPC: a block start of this region, else leave
+            cb.labelBinding(dispatch);
+            cb.lload(XPC).loadConstant(base).lsub().lstore(TMP);
+            cb.lload(TMP).loadConstant(span).invokestatic(CD_LONG, "compareUnsigned", MT_JJ_I).ifgt(exit);
+            List<SwitchCase> cases = new ArrayList<>();
+            for (long l : r.leaderList()) cases.add(SwitchCase.of((int) (l - base), labels.get(l)));
+            cb.lload(TMP).l2i().lookupswitch(exit, cases);
+
+            for (int bi = 0; bi < r.leaderList().size(); bi++) {
+                long pc = r.leaderList().get(bi);
+                cb.labelBinding(labels.get(pc));
+                if (r.loopHeads().get(bi)) {
+                    Label go = cb.newLabel();
+                    cb.aload(CPU).invokestatic(CD_ACCESS, "exitRequest", MT_CPU_I).ifeq(go);
+                    exitTo(pc);
+                    cb.labelBinding(go);
+                }
+                emitBlock(pc);
+            }
+
+            for (Object[] s : stubs) {
+                cb.labelBinding((Label) s[0]);
+                exitTo((Long) s[1]);
+            }
+
+            // the shared exit: write back what the region may have changed
+            cb.labelBinding(exit);
+            for (int i = xWritten.nextSetBit(1); i >= 0; i = xWritten.nextSetBit(i + 1)) {
+                cb.aload(XA).loadConstant(i).lload(xs(i)).lastore();
+            }
+            for (int i = fWritten.nextSetBit(0); i >= 0; i = fWritten.nextSetBit(i + 1)) {
+                cb.aload(FA).loadConstant(i).lload(fs(i)).lastore();
+            }
+            cb.lload(XPC).lreturn();
+        }
+
+        boolean inRegion(long pc) { return labels.containsKey(pc); }
+
+        void jumpTo(long target) {
+            if (inRegion(target)) cb.goto_(labels.get(target));
+            else exitTo(target);
+        }
+
+        void emitBlock(long pc) {
+            while (true) {
+                Decoder.Op op = r.insns().get(pc);
+                long next = pc + op.len();
+                Insn in = op.insn();
+                if (in.isBranch()) {
+                    Label t = inRegion(pc + op.imm()) ? labels.get(pc + op.imm()) : stub(pc + op.imm(), 0);
+                    ldx(op.rs1()); ldx(op.rs2());
+                    cb.invokestatic(CD_ALU, in.fn, MT_JJ_Z).ifne(t);
+                    jumpTo(next);
+                    return;
+                }
+                if (in == Insn.JAL) {
+                    if (op.rd() != 0) { cb.loadConstant(next); stx(op.rd()); }
+                    jumpTo(pc + op.imm());
+                    return;
+                }
+                if (in == Insn.JALR) {
+                    ldx(op.rs1());
+                    if (op.imm() != 0) cb.loadConstant((long) op.imm()).ladd();
+                    cb.loadConstant(-2L).land().lstore(XPC);
+                    if (op.rd() != 0) { cb.loadConstant(next); stx(op.rd()); }
+                    cb.aload(CPU).invokestatic(CD_ACCESS, "exitRequest", MT_CPU_I).ifne(exit);
+                    cb.goto_(dispatch);
+                    return;
+                }
+                emitInsn(op, pc);
+                if (inRegion(next)) { cb.goto_(labels.get(next)); return; }
+                if (!r.insns().containsKey(next)) {
+                    Boolean interp = r.stops().get(next);
+                    exitTo(next | (interp != null && interp ? RvUnit.INTERP : 0));
+                    return;
+                }
+                pc = next;
+            }
+        }
+
+        /** Guest address rs1+imm into ADDR, then the host address on the stack (or off to the interpreter). */
+        void address(Decoder.Op op, long pc, int size, Access acc) {
+            ldx(op.rs1());
+            if (op.imm() != 0) cb.loadConstant((long) op.imm()).ladd();
+            cb.lstore(ADDR);
+            mem.emitHostAddress(cb, cd, ADDR, REF, size, acc, stub(pc, RvUnit.INTERP));
+        }
+
+        void load(Decoder.Op op, long pc, int size, String fn, boolean fp) {
+            address(op, pc, size, Access.READ);
+            cb.invokestatic(CD_MEM, fn, MT_J_J);
+            if (fp) {
+                if (size == 4) cb.loadConstant(0xffffffff00000000L).lor();
+                stf(op.rd());
+            } else {
+                stx(op.rd());
+            }
+        }
+
+        void store(Decoder.Op op, long pc, int size, String fn, boolean fp) {
+            address(op, pc, size, Access.WRITE);
+            if (fp) ldf(op.rs2()); else ldx(op.rs2());
+            cb.invokestatic(CD_MEM, fn, MT_JJ_V);
+        }
+
+        void emitInsn(Decoder.Op op, long pc) {
+            Insn in = op.insn();
+            switch (in.fmt) {
+                case U -> {
+                    if (op.rd() == 0) return;
+                    cb.loadConstant(in == Insn.AUIPC ? pc + op.imm() : (long) op.imm());
+                    stx(op.rd());
+                }
+                case LOAD -> {
+                    switch (in) {
+                        case LB -> load(op, pc, 1, "lb", false);
+                        case LH -> load(op, pc, 2, "lh", false);
+                        case LW -> load(op, pc, 4, "lw", false);
+                        case LD -> load(op, pc, 8, "ld", false);
+                        case LBU -> load(op, pc, 1, "lbu", false);
+                        case LHU -> load(op, pc, 2, "lhu", false);
+                        default -> load(op, pc, 4, "lwu", false);
+                    }
+                }
+                case STORE -> {
+                    switch (in) {
+                        case SB -> store(op, pc, 1, "sb", false);
+                        case SH -> store(op, pc, 2, "sh", false);
+                        case SW -> store(op, pc, 4, "sw", false);
+                        default -> store(op, pc, 8, "sd", false);
+                    }
+                }
+                case FLOAD -> load(op, pc, in == Insn.FLW ? 4 : 8, in == Insn.FLW ? "lwu" : "ld", true);
+                case FSTORE -> store(op, pc, in == Insn.FSW ? 4 : 8, in == Insn.FSW ? "sw" : "sd", true);
+                case R -> {
+                    if (op.rd() == 0) return;
+                    ldx(op.rs1()); ldx(op.rs2());
+                    cb.invokestatic(CD_ALU, in.fn, MT_JJ_J);
+                    stx(op.rd());
+                }
+                case I, SHAMT, SHW -> {
+                    if (op.rd() == 0) return;
+                    ldx(op.rs1()); cb.loadConstant((long) op.imm());
+                    cb.invokestatic(CD_ALU, in.fn, MT_JJ_J);
+                    stx(op.rd());
+                }
+                case R1 -> {
+                    if (op.rd() == 0) return;
+                    ldx(op.rs1());
+                    cb.invokestatic(CD_ALU, in.fn, MT_J_J);
+                    stx(op.rd());
+                }
+                case FENCE_F, NONE -> cb.invokestatic(CD_VARHANDLE, "fullFence", ConstantDescs.MTD_void); // FENCE, FENCE.TSO
+                default -> emitFp(op, pc);
+            }
+        }
+
+        /** F/D arithmetic: FpOps.NAME(operands…, rm, FpState). */
+        void emitFp(Decoder.Op op, long pc) {
+            Insn in = op.insn();
+            // rounding mode: static, or frm checked at run time (a reserved frm makes the insn illegal)
+            boolean dyn = hasRm(in) && op.imm() == 7;
+            if (dyn) {
+                cb.aload(FPS).getfield(CD_FPSTATE, "frm", CD_int).istore(RM);
+                cb.iload(RM).iconst_4().if_icmpgt(stub(pc, RvUnit.INTERP));
+            }
+            String t = in.fmt.template;
+            int nsrc = 0;
+            for (int k = 0; k < t.length(); k++) {
+                switch (t.charAt(k)) {
+                    case 's' -> { ldx(op.rs1()); nsrc++; }
+                    case 'S' -> { ldf(op.rs1()); nsrc++; }
+                    case 'T' -> { ldf(op.rs2()); nsrc++; }
+                    case 'R' -> { ldf(op.rs3()); nsrc++; }
+                    default -> { }
+                }
+            }
+            if (dyn) cb.iload(RM); else cb.loadConstant(hasRm(in) ? op.imm() : 0);
+            cb.aload(FPS);
+            MethodTypeDesc mt = switch (nsrc) { case 1 -> MT_FP1; case 2 -> MT_FP2; default -> MT_FP3; };
+            cb.invokestatic(CD_FPOPS, in.name(), mt);
+            if (t.startsWith("D")) stf(op.rd()); else stx(op.rd());
+        }
+    }
+}

@@ -1,0 +1,222 @@
+package org.jemu.tcg;
+
+import org.jemu.util.Log;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.function.LongFunction;
+
+/**
+ * The translation cache shared by all vCPU threads of a guest: guest pc → translated unit. The interpreter
+ * counts entries to blocks ({@link Jumps#count}); a block entered {@code threshold} times is queued for the
+ * background translator thread, which installs the result for every entry pc of the unit. Each executing
+ * thread looks units up through its own direct-mapped {@link Jumps} cache, which it flushes when the
+ * cache's {@link #generation} moves (invalidation, flush).
+ *
+ * @param <U> the unit type of the front end
+ */
+public final class TbCache<U> {
+    private static final Object NONE = new Object();
+
+    private final LongFunction<Translation<U>> translator;
+    private final TcgOptions opts;
+    private final TbStats stats = new TbStats();
+    private final ConcurrentHashMap<Long, Object> units = new ConcurrentHashMap<>();
+    private final Set<Long> pending = ConcurrentHashMap.newKeySet();
+    private final Map<Long, List<Translation<U>>> byPage = new HashMap<>();
+    private final Set<Translation<U>> live = new HashSet<>();
+    private long liveBytes;
+    private volatile int generation;
+    private final LinkedBlockingDeque<Long> queue = new LinkedBlockingDeque<>();
+    private Thread worker;
+
+    /** {@code translator} returns null when nothing at that pc can be translated. */
+    public TbCache(LongFunction<Translation<U>> translator, TcgOptions opts) {
+        this.translator = translator;
+        this.opts = opts;
+    }
+
+    public TcgOptions options() { return opts; }
+    public TbStats stats() { return stats; }
+    public int generation() { return generation; }
+
+    /** The unit entered at {@code pc}, or null (not translated, or not translatable). */
+    @SuppressWarnings("unchecked")
+    public U get(long pc) {
+        Object o = units.get(pc);
+        return o == null || o == NONE ? null : (U) o;
+    }
+
+    /** Queues (or, when synchronous, performs) the translation of the code at {@code pc}. */
+    public void request(long pc) {
+        if (units.containsKey(pc) || !pending.add(pc)) return;
+        if (opts.synchronous()) {
+            try { translateNow(pc); } finally { pending.remove(pc); }
+            return;
+        }
+        synchronized (this) {
+            if (worker == null) {
+                worker = Thread.ofPlatform().daemon().name("jemu-tcg").unstarted(this::work);
+                worker.setPriority(Thread.NORM_PRIORITY - 1);
+                worker.start();
+            }
+        }
+        queue.offerFirst(pc); // newest first: the hottest code is usually the most recent
+    }
+
+    private void work() {
+        try {
+            while (true) {
+                long pc = queue.takeFirst();
+                try { translateNow(pc); } finally { pending.remove(pc); }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void translateNow(long pc) {
+        long t0 = System.nanoTime();
+        Translation<U> t;
+        try {
+            t = translator.apply(pc);
+        } catch (RuntimeException | LinkageError | StackOverflowError e) {
+            // A translator bug must not take the guest down: the interpreter keeps running this code.
+            if (Log.on(Log.Item.TB_STATS)) Log.log("tcg: translation at 0x" + Long.toHexString(pc) + " failed: " + e);
+            t = null;
+        }
+        stats.translateNanos.add(System.nanoTime() - t0);
+        if (t == null) {
+            stats.failedTranslations.increment();
+            units.putIfAbsent(pc, NONE);
+            return;
+        }
+        install(t);
+    }
+
+    private synchronized void install(Translation<U> t) {
+        if (liveBytes + t.bytecodeBytes() > opts.budgetBytes()) flush();
+        stats.unitsTranslated.increment();
+        stats.guestInsnsTranslated.add(t.guestInsns());
+        stats.bytecodeBytes.add(t.bytecodeBytes());
+        live.add(t);
+        liveBytes += t.bytecodeBytes();
+        for (long p : t.pages()) byPage.computeIfAbsent(p, k -> new ArrayList<>()).add(t);
+        for (long e : t.entryPcs()) units.put(e, t.unit());
+        generation++;
+    }
+
+    /** Drops every translation (cache budget exhausted, or fence.i). Hidden classes become unloadable. */
+    public synchronized void flush() {
+        stats.flushes.increment();
+        units.clear();
+        byPage.clear();
+        live.clear();
+        liveBytes = 0;
+        queue.clear();
+        generation++;
+    }
+
+    /** Drops translations of code in guest [start, start+len) — for munmap/mprotect/writes to code pages. */
+    public synchronized void invalidate(long start, long len, int pageShift) {
+        if (len <= 0) return;
+        long first = start >>> pageShift, last = (start + len - 1) >>> pageShift;
+        boolean any = false;
+        if (last - first > byPage.size()) {
+            for (var it = byPage.entrySet().iterator(); it.hasNext(); ) {
+                var e = it.next();
+                if (e.getKey() >= first && e.getKey() <= last) { any |= drop(e.getValue()); it.remove(); }
+            }
+        } else {
+            for (long p = first; p <= last; p++) {
+                List<Translation<U>> l = byPage.remove(p);
+                if (l != null) any |= drop(l);
+            }
+        }
+        // "not translatable" marks may be stale too
+        units.values().removeIf(v -> v == NONE);
+        if (any) {
+            stats.invalidations.increment();
+            generation++;
+        }
+    }
+
+    private boolean drop(List<Translation<U>> l) {
+        boolean any = false;
+        for (Translation<U> t : l) {
+            if (!live.remove(t)) continue;
+            any = true;
+            liveBytes -= t.bytecodeBytes();
+            for (long e : t.entryPcs()) units.remove(e, t.unit());
+        }
+        return any;
+    }
+
+    /** Stops the background thread (end of the guest). */
+    public void shutdown() {
+        Thread w;
+        synchronized (this) { w = worker; }
+        if (w != null) w.interrupt();
+    }
+
+    /**
+     * A vCPU thread's view: a direct-mapped pc → unit cache in front of the shared map, and the hotness
+     * counters of the blocks this thread interprets. Not thread-safe; one per executing thread.
+     */
+    public final class Jumps {
+        private static final int BITS = 12;
+        private final long[] tags = new long[1 << BITS];
+        private final Object[] vals = new Object[1 << BITS];
+        private final int[] counts = new int[1 << 14];
+        private int gen = -1;
+        public long entries, interpreted;
+
+        public Jumps() { java.util.Arrays.fill(tags, 1); } // odd pcs never occur
+
+        /** The unit for {@code pc}, or null to interpret. */
+        @SuppressWarnings("unchecked")
+        public U lookup(long pc) {
+            int g = generation;
+            if (g != gen) {
+                java.util.Arrays.fill(tags, 1);
+                java.util.Arrays.fill(vals, null);
+                gen = g;
+            }
+            int i = (int) (pc >>> 1) & ((1 << BITS) - 1);
+            if (tags[i] == pc) return (U) vals[i];
+            U u = get(pc);
+            if (u != null) { tags[i] = pc; vals[i] = u; }
+            return u;
+        }
+
+        /**
+         * Notes that the interpreter is about to run the block at {@code pc}; may queue its translation.
+         * Returns true when a translation was installed meanwhile (synchronous mode): look up again.
+         */
+        public boolean count(long pc) {
+            if (opts.threshold() < 0) return false;
+            int i = (int) ((pc >>> 1) ^ (pc >>> 13)) & (counts.length - 1);
+            if (++counts[i] >= opts.threshold()) {
+                counts[i] = 0;
+                if (!units.containsKey(pc)) {
+                    request(pc);
+                    return opts.synchronous();
+                }
+            }
+            return false;
+        }
+
+        /** Adds this thread's dispatch counts to the statistics. */
+        public void publish() {
+            stats.unitEntries.add(entries);
+            stats.interpretedBlocks.add(interpreted);
+            entries = interpreted = 0;
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package org.jemu.target.riscv;
+
+import org.jemu.testutil.Jemu;
+import org.jemu.testutil.Need;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Bare-metal RISC-V snippets for the CPU tests: assembled/compiled with the cross toolchain, loaded into a {@link FlatMemory}. */
+final class Guest {
+    private Guest() {}
+
+    static final long BASE = 0x10000, SIZE = 2 << 20;
+    static final String MARCH = "-march=rv64gc_zba_zbb_zbs";
+
+    /** Builds an ELF from assembly (entry _start) or C; returns its path. */
+    static Path build(String name, String source, boolean isC, String... flags) throws IOException, InterruptedException {
+        Path gcc = Need.tool("riscv64-linux-gnu-gcc");
+        Path dir = Jemu.home().resolve("target/cpu-snippets");
+        Files.createDirectories(dir);
+        Path src = dir.resolve(name + (isC ? ".c" : ".S"));
+        Files.writeString(src, source);
+        Path elf = dir.resolve(name + ".elf");
+        List<String> cmd = new ArrayList<>(List.of(gcc.toString(), MARCH, "-mabi=lp64d", "-nostdlib", "-static", "-O2",
+                "-Wl,-Ttext=0x" + Long.toHexString(BASE), "-Wl,--no-relax", "-o", elf.toString(), src.toString()));
+        cmd.addAll(List.of(flags));
+        Jemu.Result r = Jemu.run(cmd, 60);
+        if (r.exit() != 0) throw new IOException("cross build failed: " + r);
+        return elf;
+    }
+
+    /** Loads the PT_LOAD segments of a little-endian ELF64 into a new FlatMemory; returns a hart at the entry. */
+    static RiscvCpu load(Path elf) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(elf)).order(ByteOrder.LITTLE_ENDIAN);
+        FlatMemory mem = new FlatMemory(0, SIZE);
+        long entry = b.getLong(24), phoff = b.getLong(32);
+        int phentsize = b.getShort(54) & 0xffff, phnum = b.getShort(56) & 0xffff;
+        for (int i = 0; i < phnum; i++) {
+            int p = (int) phoff + i * phentsize;
+            if (b.getInt(p) != 1) continue;
+            long off = b.getLong(p + 8), vaddr = b.getLong(p + 16), filesz = b.getLong(p + 32);
+            byte[] data = new byte[(int) filesz];
+            b.get((int) off, data);
+            mem.write(vaddr, data);
+        }
+        RiscvCpu cpu = new RiscvCpu(0, mem);
+        cpu.pc = entry;
+        cpu.x[2] = SIZE - 16;   // sp at the top
+        return cpu;
+    }
+
+    /** Assembles and loads a snippet. */
+    static RiscvCpu asm(String name, String body) throws IOException, InterruptedException {
+        return load(build(name, ".text\n.globl _start\n_start:\n" + body + "\n", false));
+    }
+
+    /** Runs until a trap other than a continuing event; returns the cause. */
+    static int runToTrap(RiscvCpu cpu) {
+        return RiscvExec.run(cpu);
+    }
+}

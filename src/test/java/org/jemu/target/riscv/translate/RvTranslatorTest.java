@@ -1,0 +1,104 @@
+package org.jemu.target.riscv.translate;
+
+import org.jemu.tcg.TbStats;
+import org.jemu.tcg.TcgOptions;
+import org.jemu.tcg.Translation;
+import org.junit.jupiter.api.Test;
+
+import org.jemu.target.riscv.RiscvCpu;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class RvTranslatorTest {
+    static final TcgOptions OPTS = new TcgOptions(0, true, 1 << 20, 600);
+
+    @Test
+    void loopWithMemoryAndCallStaysInOneUnit() {
+        {
+            TestMemory m = new TestMemory(0x1000, 0xf000);
+            RvAsm a = new RvAsm();
+            // x10 = sum of i*i for i in 1..100, stored to [0x8000] ; calls a function that adds
+            a.addi(10, 0, 0);           // 0
+            a.addi(11, 0, 1);           // 4
+            a.addi(12, 0, 101);         // 8
+            int loop = a.pc();          // 12
+            a.mul(13, 11, 11);
+            a.jal(1, 0x100);            // call f
+            a.addi(11, 11, 1);
+            a.blt(11, 12, loop);
+            a.lui(5, 8);                // x5 = 0x8000
+            a.sd(10, 5, 0);
+            a.ld(14, 5, 0);
+            a.ebreak();
+            while (a.pc() < 0x100) a.addi(0, 0, 0);
+            a.add(10, 10, 13);          // f: x10 += x13
+            a.jalr(0, 1, 0);            // ret
+            m.put(0x1000, a.bytes());
+            // 0x100 is relative to 0 — the code lives at 0x1000, so jal offsets are relative anyway.
+            RvTranslator t = new RvTranslator(m.model, OPTS, new TbStats());
+            Translation<RvUnit> tr = t.translate(0x1000);
+            assertNotNull(tr);
+            RiscvCpu s = m.cpu(0x1000);
+            long next = tr.unit().exec(s, 0x1000);
+            boolean interp = (next & RvUnit.INTERP) != 0;
+            next &= ~RvUnit.INTERP;
+            long expect = 0;
+            for (int i = 1; i <= 100; i++) expect += (long) i * i;
+            assertEquals(expect, s.x[10]);
+            assertEquals(expect, s.x[14]);
+            assertEquals(expect, m.ld(0x8000));
+            assertEquals(0x1000 + 4 * 10, next, "stops at the ebreak");
+            assertTrue(interp);
+                        assertEquals(0, s.x[0]);
+        }
+    }
+
+    @Test
+    void faultingLoadExitsBeforeItWithPreciseState() {
+        {
+            TestMemory m = new TestMemory(0x1000, 0xf000);
+            m.setPerm(0x9000, 0); // page 0x9000 unmapped
+            RvAsm a = new RvAsm();
+            a.addi(5, 0, 7);
+            a.lui(6, 9);
+            a.ld(7, 6, 8);   // faults
+            a.addi(5, 0, 9);
+            a.ebreak();
+            m.put(0x1000, a.bytes());
+            Translation<RvUnit> tr = new RvTranslator(m.model, OPTS, null).translate(0x1000);
+            RiscvCpu s = m.cpu(0x1000);
+            long next = tr.unit().exec(s, 0x1000);
+            boolean interp = (next & RvUnit.INTERP) != 0;
+            next &= ~RvUnit.INTERP;
+            assertEquals(0x1008, next);
+            assertTrue(interp);
+                        assertEquals(7, s.x[5]);
+            assertEquals(0x9000, s.x[6]);
+            assertEquals(0, s.x[7]);
+        }
+    }
+
+    @Test
+    void exitRequestStopsAnEndlessLoop() {
+        {
+            TestMemory m = new TestMemory(0x1000, 0xf000);
+            RvAsm a = new RvAsm();
+            int l = a.pc();
+            a.addi(5, 5, 1);
+            a.jal(0, l);
+            m.put(0x1000, a.bytes());
+            Translation<RvUnit> tr = new RvTranslator(m.model, OPTS, null).translate(0x1000);
+            RiscvCpu s = m.cpu(0x1000);
+            Thread stopper = Thread.ofPlatform().start(() -> {
+                try { Thread.sleep(200); } catch (InterruptedException ignored) { }
+                s.requestExit();
+            });
+            long next = tr.unit().exec(s, 0x1000);
+            boolean interp = (next & RvUnit.INTERP) != 0;
+            next &= ~RvUnit.INTERP;
+            assertEquals(0x1000, next);
+            assertTrue(s.x[5] > 0);
+            assertDoesNotThrow(() -> stopper.join());
+        }
+    }
+}
