@@ -5,8 +5,8 @@ package org.jemu.target.riscv.priv;
  * pmpaddr0..15, granularity 4 bytes, address matching OFF/TOR/NA4/NAPOT, lock bit.
  *
  * <p>The lowest-numbered matching entry decides; an access that matches partially fails. M-mode
- * accesses are checked only against locked entries. With no entry enabled every access is allowed
- * (as QEMU does); otherwise an S/U access no entry matches fails.
+ * accesses are checked only against locked entries; an S/U access no entry matches fails (also when
+ * no entry is enabled: firmware must open memory before it drops privilege).
  */
 public final class Pmp {
     public static final int ENTRIES = 16;
@@ -74,7 +74,7 @@ public final class Pmp {
      * or -1 if the range straddles an entry boundary (check every access separately).
      */
     public int permissions(long pa, long len, int priv) {
-        if (!anyActive) return R | W | X;
+        if (!anyActive) return priv == 3 ? R | W | X : 0;
         long end = pa + len;
         for (int i = 0; i < ENTRIES; i++) {
             if (((cfg[i] >> A_SHIFT) & 3) == OFF || Long.compareUnsigned(lo[i], hi[i]) >= 0) continue;

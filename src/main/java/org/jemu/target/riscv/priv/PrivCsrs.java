@@ -224,7 +224,8 @@ public final class PrivCsrs extends Csrs {
     }
 
     private void stcAccess() {
-        if (cpu.priv < PRV_M && (menvcfg & MENVCFG_STCE) == 0) throw illegal();
+        // Sstc: below M-mode, stimecmp needs menvcfg.STCE and mcounteren.TM
+        if (cpu.priv < PRV_M && ((menvcfg & MENVCFG_STCE) == 0 || (mcounteren & 2) == 0)) throw illegal();
     }
 
     private void armStimer() {
@@ -363,11 +364,20 @@ public final class PrivCsrs extends Csrs {
         return -1;
     }
 
+    /** Set when the machine stops: a hart parked in WFI gives up waiting. */
+    volatile boolean stopping;
+
+    /**
+     * WFI parks the hart's thread until an interrupt is pending and enabled in mie (whatever the
+     * global enables say), so an idle guest costs no host CPU; device threads unpark it.
+     */
     @Override
     public int wfi(RiscvCpu c) {
         if (c.priv == PRV_U || (c.priv == PRV_S && (mstatus & TW) != 0)) return Trap.ILLEGAL_INSN;
         c.pc += 4;
-        return Trap.HALT;
+        while (!stopping && !wakeupPending()) java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+        interruptsChanged();
+        return -1;
     }
 
     @Override

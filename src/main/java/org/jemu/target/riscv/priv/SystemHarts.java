@@ -12,8 +12,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The machine's harts, one host thread each (QEMU's MTTCG vCPU threads). Every hart starts in M-mode
  * at the mask ROM's reset vector. The loop runs the interpreter until it returns, then takes the
- * exception it reported, parks on WFI until an interrupt is pending (an idle guest uses no host
- * CPU), and takes the highest-priority enabled interrupt.
+ * exception it reported and takes the highest-priority enabled interrupt (WFI parks the thread
+ * inside {@link PrivCsrs#wfi}, so an idle guest uses no host CPU).
  */
 public final class SystemHarts {
     private final VirtMachine machine;
@@ -59,6 +59,7 @@ public final class SystemHarts {
     public void stop() {
         stopped = true;
         for (int h = 0; h < cpus.length; h++) {
+            privs[h].stopping = true;
             cpus[h].requestExit();
             if (threads[h] != null) LockSupport.unpark(threads[h]);
         }
@@ -75,9 +76,7 @@ public final class SystemHarts {
             while (!stopped) {
                 int r = RiscvExec.run(cpu);
                 if (stopped) break;
-                if (r == Trap.HALT) {
-                    while (!stopped && !p.wakeupPending()) LockSupport.parkNanos(50_000_000L);
-                } else if (r >= 0 && r < 16) {
+                if (r >= 0 && r < 16) {
                     boolean ecall = r == Trap.ECALL_U || r == Trap.ECALL_S || r == Trap.ECALL_M;
                     p.takeTrap(r, ecall ? 0 : cpu.tval, false);
                 } else if (r != Trap.EXIT_REQUEST) {
