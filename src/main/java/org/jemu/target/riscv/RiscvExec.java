@@ -46,13 +46,15 @@ public final class RiscvExec {
             if (cpu.tcg != null && cpu.tcg.enter(cpu, pc)) continue;   // ran translated code up to cpu.pc
             int h = (int) (pc >>> 1) & CACHE_MASK;
             Block b = cache[h];
-            if (b == null || b.pc != pc) {
+            long ctx = cpu.codeCtx;
+            if (b == null || b.pc != pc || (b.ctx != ctx && b.ctx != (ctx & 6))) {
                 try {
                     b = translate(cpu.mem, pc);
                 } catch (RiscvTrap t) {
                     cpu.tval = t.tval;
                     return t.cause;
                 }
+                b.ctx = cpu.mem.codeContext(pc, ctx);
                 cache[h] = b;
             }
             int r = exec(cpu, b);

@@ -65,6 +65,7 @@ public final class PrivCsrs extends Csrs {
         this.clint = clint;
         this.stimer = new HostTimers.Timer(hw::wake);
         cpu.priv = PRV_M;
+        cpu.codeCtx = 1;
     }
 
     public void setMmu(Softmmu mmu) { this.mmu = mmu; }
@@ -253,7 +254,7 @@ public final class PrivCsrs extends Csrs {
         if (mode != 0 && mode != 8 && mode != 9 && mode != 10) return; // unsupported mode: the write has no effect
         satp = v; // MODE 63:60, ASID 59:44 (16 bits), PPN 43:0
         mmu.flushAll();
-        cpu.flushCode();
+        updateCodeContext();
     }
 
     /** Device lines or enable bits changed: have the hart look at interrupts at the next block boundary. */
@@ -325,11 +326,18 @@ public final class PrivCsrs extends Csrs {
     }
 
     private void setPriv(int p) {
-        int old = cpu.priv;
         cpu.priv = p;
-        // decoded blocks are cached by virtual pc: code fetched with translation is not valid without it
-        if ((old == PRV_M) != (p == PRV_M) && satpMode() != 0) cpu.flushCode();
+        updateCodeContext();
         mmu.privChanged(false);
+    }
+
+    /**
+     * Decoded blocks are cached by virtual pc: tag them with what the pc means. Bare (M-mode or satp
+     * off) = 1; paged = ASID and root table | U-mode bit 4 | 3 (pages mapped global: U bit | 2).
+     */
+    void updateCodeContext() {
+        if (cpu.priv == PRV_M || satpMode() == 0) cpu.codeCtx = 1;
+        else cpu.codeCtx = ((satp & ((1L << 60) - 1)) << 3) | (cpu.priv == PRV_U ? 4 : 0) | 3;
     }
 
     @Override

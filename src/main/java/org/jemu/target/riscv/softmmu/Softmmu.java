@@ -37,6 +37,8 @@ public final class Softmmu extends CpuMemory {
     static final VarHandle AL = ValueLayout.JAVA_LONG.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN).varHandle();
 
     public final long[] fetchTag = new long[TLB_SIZE * MMU_MODES], fetchAddend = new long[TLB_SIZE * MMU_MODES];
+    /** Whether a fetch entry's page is mapped global (its decoded code is valid in every address space). */
+    private final boolean[] fetchGlobal = new boolean[TLB_SIZE * MMU_MODES];
     public final long[] loadTag = new long[TLB_SIZE * MMU_MODES], loadAddend = new long[TLB_SIZE * MMU_MODES];
     public final long[] storeTag = new long[TLB_SIZE * MMU_MODES], storeAddend = new long[TLB_SIZE * MMU_MODES];
     /** The current regimes: fetch by privilege, data by effective privilege (MPRV) and SUM. */
@@ -102,6 +104,13 @@ public final class Softmmu extends CpuMemory {
             case RiscvCpu.PRV_S -> sum ? MODE_S_SUM : MODE_S;
             default -> MODE_M;
         };
+    }
+
+    @Override
+    public long codeContext(long pc, long current) {
+        if ((current & 3) != 3) return current;
+        int i = fetchMode << TLB_BITS | (int) (pc >>> 12) & (TLB_SIZE - 1);
+        return fetchTag[i] == (pc & ~0xfffL) && fetchGlobal[i] ? current & 6 : current;
     }
 
     // ------------------------------------------------------------------------------ fast paths
@@ -286,7 +295,7 @@ public final class Softmmu extends CpuMemory {
         int mode = type == FETCH ? fetchMode : dataMode;
         long pa;
         int ptePerm; // R|W|X allowed by the page tables (all for bare)
-        boolean dirty = true;
+        boolean dirty = true, global = false;
         int satpMode = csrs.satpMode();
         if (priv == RiscvCpu.PRV_M || satpMode == 0) {
             pa = va;
@@ -296,6 +305,7 @@ public final class Softmmu extends CpuMemory {
             pa = r & ~0xfffL | (va & 0xfff);
             ptePerm = (int) (r & 7);
             dirty = (r & 8) != 0;
+            global = (r & 0x10) != 0;
         }
         int need = type == FETCH ? 4 : type == LOAD ? 1 : 2;
         int pmpPriv = priv;
@@ -305,6 +315,7 @@ public final class Softmmu extends CpuMemory {
         }
         long ppage = pa & ~0xfffL;
         long off = ppage - ramBase;
+        if (type == FETCH && off >= 0 && off <= ramSize - 4096) code.markCode(ppage, va & ~0xfffL);
         if (off >= 0 && off <= ramSize - 4096 && csrs.pmp.permissions(ppage, 4096, pmpPriv) >= 0
                 && (csrs.pmp.permissions(ppage, 4096, pmpPriv) & need) != 0) {
             int i = mode << TLB_BITS | (int) (va >>> 12) & (TLB_SIZE - 1);
@@ -312,9 +323,9 @@ public final class Softmmu extends CpuMemory {
             long addend = off - vpage;
             switch (type) {
                 case FETCH -> {
-                    code.markCode(ppage);
                     fetchTag[i] = vpage;
                     fetchAddend[i] = addend;
+                    fetchGlobal[i] = global;
                 }
                 case LOAD -> { loadTag[i] = vpage; loadAddend[i] = addend; }
                 default -> {
@@ -327,7 +338,7 @@ public final class Softmmu extends CpuMemory {
 
     /**
      * Walks the page tables; returns the physical page | allowed permissions (bits 0-2: R, W, X as the
-     * leaf grants them for this access) | 8 if the page is dirty. Throws the page fault for {@code type}.
+     * leaf grants them for this access) | 8 if the page is dirty | 0x10 if it is mapped global. Throws the page fault for {@code type}.
      */
     private long walk(long va, int type, int priv) {
         int mode = csrs.satpMode();
@@ -341,6 +352,7 @@ public final class Softmmu extends CpuMemory {
         long mstatus = csrs.mstatus();
         for (int attempt = 0; ; attempt++) {
             long table = (satp & ((1L << 44) - 1)) << 12;
+            boolean global = false;
             for (int level = levels - 1; level >= 0; level--) {
                 long vpn = (va >>> (12 + 9 * level)) & 0x1ff;
                 long pteAddr = table + vpn * 8;
@@ -352,6 +364,7 @@ public final class Softmmu extends CpuMemory {
                 boolean v = (pte & 1) != 0, r = (pte & 2) != 0, w = (pte & 4) != 0, x = (pte & 8) != 0;
                 if (!v || (!r && w) || (pte >>> 54) != 0) throw new RiscvTrap(fault, va);
                 long ppn = (pte >>> 10) & ((1L << 44) - 1);
+                global |= (pte & 0x20) != 0; // G on a pointer makes the whole subtree global
                 if (!r && !x) {
                     if ((pte & (0x10 | 0x40 | 0x80)) != 0) throw new RiscvTrap(fault, va); // U/A/D set on a pointer: reserved
                     table = ppn << 12;
@@ -377,7 +390,7 @@ public final class Softmmu extends CpuMemory {
                 long pageMask = (1L << (12 + 9 * level)) - 1;
                 long pa = ((ppn << 12) & ~pageMask) | (va & pageMask);
                 int perm = (readable ? 1 : 0) | (w ? 2 : 0) | (x ? 4 : 0);
-                return (pa & ~0xfffL) | perm | ((pte & 0x80) != 0 ? 8 : 0);
+                return (pa & ~0xfffL) | perm | ((pte & 0x80) != 0 ? 8 : 0) | (global ? 0x10 : 0);
             }
         }
     }
