@@ -126,7 +126,7 @@ public final class BlockDrivers {
         try {
             d.create(Path.of(filename), size, opts, new Context(Path.of(filename), false, Options.DEFAULT, List.of(), 0));
         } catch (OptionException e) {
-            throw new BlockException(e.getMessage());
+            throw new BlockException(e.getMessage().replaceFirst("^create: ", ""));
         }
     }
 

@@ -108,6 +108,11 @@ final class Commands {
         }
         if (size == null) throw new Fail(filename + ": Image creation needs a size parameter");
         if (size < 0) throw new Fail("Image size must be less than 8 EiB!");
+        for (String k : opts.asMap().keySet()) {
+            boolean known = d.createOptions().stream().anyMatch(c -> c.name().equals(k))
+                    || (fmt.equals("qcow2") && (k.startsWith("encrypt") || k.startsWith("data_file")));
+            if (!known) throw new Fail(filename + ": Invalid parameter '" + k + "'");
+        }
         if (!quiet) out.println("Formatting '" + filename + "', fmt=" + fmt + " " + formattingOptions(fmt, opts, size));
         try {
             BlockDrivers.create(filename, fmt, size, opts);
@@ -698,7 +703,7 @@ final class Commands {
         try {
             return compare0(argv);
         } catch (Fail f) {
-            throw new Fail(f.getMessage(), f.rc == 1 ? 2 : f.rc);
+            throw new Fail(f.getMessage(), f.getMessage().contains("\nTry '") ? 1 : f.rc == 1 ? 2 : f.rc);
         } catch (IOException e) {
             throw new Fail(e.getMessage(), 2);
         }
@@ -835,7 +840,7 @@ final class Commands {
             while (true) {
                 BlockStatus s = off < end ? n.blockStatus(off, Math.min(end - off, 1L << 30)) : null;
                 String file = s == null ? null : layerFile(filename, n, s.depth());
-                boolean present = s != null && (s.allocated() || s.depth() > 0 && s.data());
+                boolean present = s != null && (s.allocated() || s.data() || (s.depth() > 0 && s.zero() && s.hostOffset() >= 0));
                 if (s != null && cStart >= 0 && s.depth() == cDepth && present == cPresent && s.zero() == cZero && s.data() == cData
                         && ((cOff < 0 && s.hostOffset() < 0) || (cOff >= 0 && s.hostOffset() == cOff + cLen))) {
                     cLen += s.length();
@@ -847,7 +852,10 @@ final class Commands {
                                     .append(", \"present\": ").append(cPresent).append(", \"zero\": ").append(cZero).append(", \"data\": ").append(cData);
                             if (cOff >= 0) sb.append(", \"offset\": ").append(cOff);
                             sb.append("}");
-                        } else if (cData && cOff >= 0) {
+                        } else if (cData && cOff < 0) {
+                            out.print(sb);
+                            throw new Fail("File contains external, encrypted or compressed clusters.");
+                        } else if (cData && !cZero && cOff >= 0) {
                             sb.append(String.format("%-16s%-16s%-16s%s\n", hex(cStart), hex(cLen), hex(cOff), cFile));
                         }
                         first = false;
@@ -903,13 +911,13 @@ final class Commands {
         String of = outputFormat(output);
         if (size != null && !g.args.isEmpty()) throw new Fail("--size N cannot be used together with a filename.");
         if (size == null && g.args.isEmpty()) throw new Fail("Either --size N or one filename must be specified.");
-        if (g.args.size() > 1) throw usage("Expecting one image file name");
+        if (g.args.size() > 1) throw new Fail("At most one filename argument is allowed.");
         BlockDriver d = BlockDrivers.find(outFmt);
         if (d == null) throw new Fail("Unknown file format '" + outFmt + "'");
         if (os.stream().anyMatch(Img::isHelp)) { printCreateOptions(d); return 0; }
         QemuOpts opts = parseO(os);
         long virtualSize, allocated;
-        boolean srcQcow2 = false;
+        boolean srcQcow2 = false; // a qcow2 v3 source can carry persistent bitmaps
         if (size != null) {
             virtualSize = size;
             allocated = 0;
@@ -917,18 +925,8 @@ final class Commands {
             BlockNode n = open(g.args.get(0), fmt, true, BlockDrivers.Options.DEFAULT);
             try {
                 virtualSize = n.size();
-                srcQcow2 = n instanceof Qcow2Node;
-                allocated = 0;
+                srcQcow2 = n instanceof Qcow2Node q2 && q2.version() >= 3;
                 long cs = outFmt.equals("qcow2") ? (parseSize(opts.peek("cluster_size") == null ? "65536" : opts.peek("cluster_size"))) : 512;
-                for (long off = 0; off < virtualSize; ) {
-                    BlockStatus s = n.blockStatus(off, virtualSize - off);
-                    if (s.data()) {
-                        long a = off / cs * cs, e = (off + s.length() + cs - 1) / cs * cs;
-                        allocated += e - a;
-                    }
-                    off += s.length();
-                }
-                // overlapping rounded extents: recount precisely by cluster
                 allocated = countAllocated(n, cs);
             } finally {
                 closeQuietly(n);
@@ -971,19 +969,22 @@ final class Commands {
         return 0;
     }
 
+    /** QEMU's qcow2_measure loop: data extents are extended to the end of their cluster. */
     private static long countAllocated(BlockNode n, long cs) throws IOException {
-        long total = 0, lastCluster = -1;
+        long required = 0;
         long size = n.size();
         for (long off = 0; off < size; ) {
             BlockStatus s = n.blockStatus(off, size - off);
-            if (s.data()) {
-                long a = off / cs, e = (off + s.length() + cs - 1) / cs;
-                if (a <= lastCluster) a = lastCluster + 1;
-                if (e > a) { total += (e - a) * cs; lastCluster = e - 1; }
+            long pnum = s.length();
+            if (s.zero()) {
+                // zero regions are skipped
+            } else if (s.data()) {
+                pnum = (off + pnum + cs - 1) / cs * cs - off;
+                required += off % cs + pnum;
             }
-            off += s.length();
+            off += pnum;
         }
-        return total;
+        return required;
     }
 
     // ------------------------------------------------------------------------------------------ amend

@@ -39,6 +39,11 @@ public final class Img {
 
     private Img() {}
 
+    /** Where output goes (tests run jemu-img in-process and capture it). */
+    public static PrintStream out() { return out; }
+    public static PrintStream err() { return err; }
+    public static void redirect(PrintStream o, PrintStream e) { out = o; err = e; }
+
     public static void main(String[] args) {
         int rc = run(args);
         out.flush();

@@ -60,9 +60,12 @@ public final class Log {
     }
 
     /** {@code -D file}: log to a file instead of stderr. */
-    public static void toFile(String path) {
+    public static void toFile(String path) { toFile(path, false); }
+
+    /** Log to a file, appending when {@code append} (a forked user-mode child continues its parent's log). */
+    public static void toFile(String path, boolean append) {
         try {
-            out = new PrintStream(new FileOutputStream(path), true);
+            out = new PrintStream(new FileOutputStream(path, append), true);
         } catch (IOException e) {
             throw new OptionException("could not open log file '" + path + "': " + e.getMessage());
         }

@@ -81,7 +81,12 @@ public final class FileNode implements BlockNode {
         } catch (FileSystemException e) {
             throw new BlockException("Could not create '" + path + "': " + e.getReason());
         }
-        if (size > 0) try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(path.toFile(), "rw")) { f.setLength(size); }
+        if (size > 0) try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(path.toFile(), "rw")) {
+            // like QEMU's allocate_first_block(): the first block is allocated so that block status and
+            // O_DIRECT alignment probing see it
+            f.write(new byte[(int) Math.min(size, 4096)]);
+            f.setLength(size);
+        }
     }
 
     public Path path() { return path; }
@@ -196,16 +201,9 @@ public final class FileNode implements BlockNode {
         length = Math.min(length, size - offset);
         if (nativeFd >= 0) {
             long d = Posix.lseek(nativeFd, offset, Posix.SEEK_DATA);
-            if (d == -Posix.ENXIO) {
-                if (offset < 4096) return new BlockStatus(Math.min(length, 4096 - offset), true, false, true, 0, offset);
-                return new BlockStatus(length, false, true, true, 0, offset);
-            }
+            if (d == -Posix.ENXIO) return new BlockStatus(length, false, true, true, 0, offset);
             if (d >= 0) {
-                if (d > offset) {
-                    // QEMU reports the first 4 KiB of a file as data even when it is a hole
-                    if (offset < 4096) return new BlockStatus(Math.min(length, Math.min(d, 4096) - offset), true, false, true, 0, offset);
-                    return new BlockStatus(Math.min(length, d - offset), false, true, true, 0, offset);
-                }
+                if (d > offset) return new BlockStatus(Math.min(length, d - offset), false, true, true, 0, offset);
                 long h = Posix.lseek(nativeFd, offset, Posix.SEEK_HOLE);
                 if (h > offset) return new BlockStatus(Math.min(length, h - offset), true, false, true, 0, offset);
             }
@@ -218,8 +216,12 @@ public final class FileNode implements BlockNode {
         return nativeFd >= 0 ? Posix.allocatedBytes(nativeFd) : -1;
     }
 
+    private boolean closed;
+
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
+        if (closed) return;
+        closed = true;
         try { ch.close(); } finally { if (nativeFd >= 0) Posix.close(nativeFd); }
     }
 

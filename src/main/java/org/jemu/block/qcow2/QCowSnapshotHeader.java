@@ -61,7 +61,7 @@ public final class QCowSnapshotHeader {
             s.id_str = new String(id, StandardCharsets.UTF_8);
             s.name = new String(nm, StandardCharsets.UTF_8);
             int len = b.position() - start;
-            b.position(start + ((len + 7) & ~7));
+            b.position(Math.min(b.limit(), start + ((len + 7) & ~7))); // the last entry's padding may lie past EOF
         } catch (java.nio.BufferUnderflowException | IndexOutOfBoundsException | IllegalArgumentException e) {
             throw new BlockException("Snapshot table entry " + index + " extends beyond the snapshot table");
         }

@@ -147,6 +147,7 @@ public final class Qcow2Check {
                 continue;
             }
             inc.add(l2off, cs);
+            nextContiguous = 0; // QEMU counts fragmentation within each L2 table
             long[] t = readLongs(n, l2off, cs / 8);
             int entries = n.l2Entries();
             for (int j = 0; j < entries; j++) {

@@ -109,7 +109,7 @@ public final class Qcow2Driver implements BlockDriver {
             }
             return new CreateOpts(version, cb, Integer.numberOfTrailingZeros((int) refBits), lazy, ctype, ext, pre, bf, bfmt);
         } catch (OptionException e) {
-            throw new BlockException(e.getMessage());
+            throw new BlockException(e.getMessage().replaceFirst("^create: ", ""));
         }
     }
 
@@ -155,10 +155,11 @@ public final class Qcow2Driver implements BlockDriver {
         }
         try (FileNode f = FileNode.open(path, false, CacheMode.WRITEBACK)) {
             QcowHeader h2 = QcowHeader.parse(hdr, f.size());
-            Qcow2Node node = new Qcow2Node(f, h2, null, false);
-            node.truncate(size, false);
-            if (!c.preallocation().equals("off")) node.preallocate(c.preallocation());
-            node.flush();
+            try (Qcow2Node node = new Qcow2Node(f, h2, null, false)) {
+                node.truncate(size, false);
+                if (!c.preallocation().equals("off")) node.preallocate(c.preallocation());
+                node.flush();
+            }
         }
     }
 

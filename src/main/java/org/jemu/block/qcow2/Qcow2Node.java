@@ -653,14 +653,14 @@ public final class Qcow2Node implements BlockNode {
                 }
                 return;
             }
-            long nb = writeSubclusters(gc, host, bitmap, in, buf, pos, n);
+            long nb = writeSubclusters(gc, host, entry, bitmap, in, buf, pos, n);
             if (nb != bitmap) setL2(l2o[0], t, idx, entry, nb);
             return;
         }
         long nw = allocClusters(1);
         if (extL2 && host == 0 && !compressed) {
             // unallocated cluster: allocate it, write only the touched subclusters
-            long nb = writeSubclusters(gc, nw, bitmap, in, buf, pos, n);
+            long nb = writeSubclusters(gc, nw, entry, bitmap, in, buf, pos, n);
             setL2(l2o[0], t, idx, nw | QCOW_OFLAG_COPIED, nb);
             return;
         }
@@ -672,18 +672,17 @@ public final class Qcow2Node implements BlockNode {
         releaseEntry(entry);
     }
 
-    /** Writes into host cluster {@code host} with extended L2: pads touched unallocated subclusters with their old content. */
-    private long writeSubclusters(long gc, long host, long bitmap, int in, byte[] buf, int pos, int n) throws IOException {
-        int scs = 1 << subclusterBits;
+    /**
+     * Writes into host cluster {@code host} with extended L2: the touched subclusters are written whole,
+     * their untouched head/tail bytes taken from the old content ({@code oldEntry}/{@code bitmap}).
+     */
+    private long writeSubclusters(long gc, long host, long oldEntry, long bitmap, int in, byte[] buf, int pos, int n) throws IOException {
         int s0 = in >>> subclusterBits, s1 = (in + n - 1) >>> subclusterBits;
         int a = s0 << subclusterBits, b = (s1 + 1) << subclusterBits;
-        byte[] c = null;
-        boolean headPad = in != a && (bitmap & (1L << s0)) == 0;
-        boolean tailPad = in + n != b && (bitmap & (1L << s1)) == 0;
-        if (headPad || tailPad) {
-            c = new byte[b - a];
-            if (headPad) readCluster(gc, 0, bitmap, a, c, 0, scs);            // old content of first subcluster
-            if (tailPad) readCluster(gc, 0, bitmap, s1 << subclusterBits, c, c.length - scs, scs);
+        if (in != a || in + n != b) {
+            byte[] c = new byte[b - a];
+            if (in != a) readCluster(gc, oldEntry, bitmap, a, c, 0, in - a);
+            if (in + n != b) readCluster(gc, oldEntry, bitmap, in + n, c, in + n - a, b - (in + n));
             System.arraycopy(buf, pos, c, in - a, n);
             file.write(host + a, ByteBuffer.wrap(c));
         } else {
@@ -841,7 +840,7 @@ public final class Qcow2Node implements BlockNode {
         long host = entry & L2E_OFFSET_MASK;
         if (!extL2) {
             if ((entry & QCOW_OFLAG_ZERO) != 0 && h.version >= 3) return new BlockStatus(n, false, true, true, 0, host != 0 ? host + in : -1);
-            if (host != 0) return new BlockStatus(n, true, false, true, 0, host + in);
+            if (host != 0) return hostStatus(host + in, n);
             return backingStatus((gc << cb) + in, n);
         }
         int scs = 1 << subclusterBits;
@@ -849,17 +848,48 @@ public final class Qcow2Node implements BlockNode {
         int m = Math.min(n, scs - (in & (scs - 1)));
         while (m < n && subclusterKind(bitmap, (in + m) >>> subclusterBits) == kind) m += Math.min(n - m, scs);
         return switch (kind) {
-            case 1 -> new BlockStatus(m, true, false, true, 0, host + in);
-            case 2 -> new BlockStatus(m, false, true, true, 0, -1);
-            default -> backingStatus((gc << cb) + in, m);
+            case 1 -> hostStatus(host + in, m);
+            case 2 -> new BlockStatus(m, false, true, true, 0, host != 0 ? host + in : -1);
+            default -> backing == null ? new BlockStatus(m, false, true, false, 0, host != 0 ? host + in : -1) : backingStatus((gc << cb) + in, m);
         };
     }
 
+    private int metadataPreallocation = -1;
+
+    /**
+     * QEMU's qcow2_detect_metadata_preallocation: the image looks preallocated when clearly more clusters
+     * have a refcount than the file has bytes allocated; only then does block status look at holes in
+     * the host file.
+     */
+    private boolean metadataPreallocation() throws IOException {
+        if (metadataPreallocation >= 0) return metadataPreallocation == 1;
+        long realAllocation = file.allocatedFileSize();
+        boolean r = false;
+        if (realAllocation >= 0) {
+            long realClusters = realAllocation / cs;
+            long threshold = Math.max(realClusters * 10 / 9, realClusters + 2);
+            long end = (file.size() + cs - 1) >>> cb, count = 0;
+            for (long i = 0; i < end && count < threshold; i++) if (getRefcount(i) != 0) count++;
+            r = count >= threshold;
+        }
+        metadataPreallocation = r ? 1 : 0;
+        return r;
+    }
+
+    /** Data in the file: with metadata preallocation (QEMU's BDRV_BLOCK_RECURSE) a hole in the host file reads as zero. */
+    private BlockStatus hostStatus(long hostOff, int n) throws IOException {
+        if (!metadataPreallocation()) return new BlockStatus(n, true, false, true, 0, hostOff);
+        BlockStatus f = file.blockStatus(hostOff, n);
+        int len = (int) Math.max(1, Math.min(n, f.length()));
+        return new BlockStatus(len, true, !f.data(), true, 0, hostOff);
+    }
+
     private BlockStatus backingStatus(long off, int n) throws IOException {
-        if (backing == null || off >= backing.size()) return new BlockStatus(n, false, true, false, 0, -1);
+        if (backing == null) return new BlockStatus(n, false, true, false, 0, -1);
+        if (off >= backing.size()) return new BlockStatus(n, false, true, false, 1, -1);
         BlockStatus b = backing.blockStatus(off, Math.min(n, backing.size() - off));
-        boolean fromBacking = b.allocated() || b.data();
-        return new BlockStatus(b.length(), b.data(), b.zero(), false, fromBacking ? b.depth() + 1 : 0, b.hostOffset());
+        // depth: the layer the data comes from, or the bottom of the chain when no layer has it
+        return new BlockStatus(b.length(), b.data(), b.zero(), false, b.depth() + 1, b.hostOffset());
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -1123,7 +1153,7 @@ public final class Qcow2Node implements BlockNode {
         long[] nl = Arrays.copyOf(sl1, l1.length);
         ByteBuffer b = ByteBuffer.allocate(l1.length * 8);
         b.asLongBuffer().put(nl);
-        file.write(h.l1_table_offset, b.flip());
+        file.write(h.l1_table_offset, b);
         l1 = nl;
         file.flush();
         updateSnapshotRefcount(old, false, -1);

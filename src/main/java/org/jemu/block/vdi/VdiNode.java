@@ -3,6 +3,7 @@ package org.jemu.block.vdi;
 import org.jemu.block.BlockException;
 import org.jemu.block.BlockNode;
 import org.jemu.block.BlockStatus;
+import org.jemu.block.ImageCheck;
 import org.jemu.block.OpenContext;
 
 import java.io.IOException;
@@ -200,13 +201,52 @@ public final class VdiNode implements BlockNode {
             n += step;
             pos += step;
         }
-        if (host < 0) return new BlockStatus(n, false, true, false, 0, -1);
-        return new BlockStatus(n, true, false, true, 0, host + offset % blockSize);
+        // no backing file in this format: unallocated blocks are this node's zeroes (QEMU reports them present, zero)
+        if (host < 0) return new BlockStatus(n, false, true, true, 0, -1);
+        return refine(new BlockStatus(n, true, false, true, 0, host + offset % blockSize));
+    }
+
+    /** As QEMU's block layer does for data at a known host offset: holes of the host file read as zeroes (and end the run). */
+    private BlockStatus refine(BlockStatus s) throws IOException {
+        if (!s.data() || s.hostOffset() < 0 || s.zero()) return s;
+        BlockStatus f = file.blockStatus(s.hostOffset(), s.length());
+        long n = Math.max(1, Math.min(s.length(), f.length()));
+        return new BlockStatus(n, true, f.zero() && !f.data(), s.allocated(), s.depth(), s.hostOffset());
     }
 
     @Override public long allocatedFileSize() throws IOException { return file.allocatedFileSize(); }
 
     @Override public Map<String, Object> formatSpecificInfo() { return new LinkedHashMap<>(); }
+
+    /** QEMU's vdi check: block map entries used twice and a wrong blocks_allocated count are corruptions (not repaired). */
+    @Override
+    public synchronized ImageCheck check(int fix) throws IOException {
+        ImageCheck r = new ImageCheck();
+        long blocks = bmap.length;
+        int[] owner = new int[bmap.length];
+        java.util.Arrays.fill(owner, -1);
+        long used = 0;
+        for (int i = 0; i < bmap.length; i++) {
+            int e = bmap[i];
+            if (e == VdiHeader.UNALLOCATED || e == VdiHeader.DISCARDED) continue;
+            long idx = Integer.toUnsignedLong(e);
+            if (idx >= blocks) {
+                r.messages.add("ERROR: block index " + i + " too large, is " + idx);
+                r.corruptions++;
+            } else if (owner[(int) idx] >= 0) {
+                r.messages.add("ERROR: block index " + idx + " also used by " + owner[(int) idx]);
+                r.corruptions++;
+            } else {
+                owner[(int) idx] = i;
+                used++;
+            }
+        }
+        if (used != Integer.toUnsignedLong(header.blocksAllocated)) {
+            r.messages.add("ERROR: allocated blocks mismatch, is " + Integer.toUnsignedString(header.blocksAllocated) + ", should be " + used);
+            r.corruptions++;
+        }
+        return r;
+    }
 
     @Override public void close() throws IOException { file.close(); }
 }

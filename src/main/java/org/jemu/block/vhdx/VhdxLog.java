@@ -34,6 +34,8 @@ final class VhdxLog {
     static final int DATA_SIGNATURE = 0x61746164;   // "data"
 
     /** One descriptor of an entry. {@code data} is the 4 KiB to write (data) or null (zero). */
+    static final long MAX_ENTRY = 64L << 20, MAX_LOG = 1L << 30;
+
     record Descriptor(long fileOffset, long zeroLength, byte[] data) {}
 
     record Entry(long start, long length, long tail, long sequence, long flushedFileOffset, long lastFileOffset, List<Descriptor> descriptors) {}
@@ -70,6 +72,9 @@ final class VhdxLog {
         long entryLength = Integer.toUnsignedLong(b.getInt(8));
         if (entryLength < SECTOR || entryLength % SECTOR != 0 || entryLength > logLength) return null;
         if (!VhdxGuid.get(b, 32).equals(logGuid)) return null;
+        if (entryLength > MAX_ENTRY) {
+            throw new BlockException("VHDX log entry at log offset " + pos + " is " + entryLength + " bytes long, more than jemu replays (" + MAX_ENTRY + ")");
+        }
         byte[] all = readCircular(pos, entryLength);
         if (VhdxHeader.crc(all, 4) != b.getInt(4)) return null;
         // from here on the entry is checksummed: inconsistencies are lies, not torn writes
@@ -118,6 +123,7 @@ final class VhdxLog {
 
     /** The entries to replay, oldest first (empty if the log holds no valid sequence). */
     List<Entry> activeSequence() throws IOException {
+        if (logLength > MAX_LOG) throw new BlockException("VHDX log of " + logLength + " bytes is larger than jemu replays (" + MAX_LOG + ")");
         java.util.Map<Long, Entry> cache = new java.util.HashMap<>();
         java.util.Set<Long> visited = new java.util.HashSet<>();
         List<Entry> best = List.of();

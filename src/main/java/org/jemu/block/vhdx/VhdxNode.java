@@ -3,6 +3,7 @@ package org.jemu.block.vhdx;
 import org.jemu.block.BlockException;
 import org.jemu.block.BlockNode;
 import org.jemu.block.BlockStatus;
+import org.jemu.block.ImageCheck;
 import org.jemu.block.OpenContext;
 
 import java.io.IOException;
@@ -26,8 +27,8 @@ import java.util.UUID;
  * block size) payload entries are followed by one sector bitmap entry.
  *
  * <p>A log left by an interrupted writer is replayed on a read-write open; a read-only open of such
- * an image is refused, as QEMU does. Our own metadata updates (BAT entries, headers) are written in
- * place.
+ * an image is refused, as QEMU does. Our own BAT updates go through the log (one entry per flush that
+ * has new blocks); headers are updated by writing the non-current copy first.
  */
 public final class VhdxNode implements BlockNode {
     static final long MiB = 1 << 20;
@@ -384,9 +385,45 @@ public final class VhdxNode implements BlockNode {
         }
     }
 
+    /**
+     * Makes the pending BAT updates durable through the log, as the specification asks of metadata
+     * updates: data flushed; the BAT sectors go into a log entry (a fresh log GUID set in the headers
+     * for this session); the entry is flushed; then the sectors are written in place and flushed. A crash
+     * at any point leaves either the old BAT or a log that replays to the new one.
+     */
     private void writePendingBat() throws IOException {
-        for (int idx : pendingBat) {
-            file.write(batOffset + idx * 8L, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, bat[idx]));
+        java.util.TreeSet<Long> sectors = new java.util.TreeSet<>();
+        for (int idx : pendingBat) sectors.add((idx * 8L) / VhdxLog.SECTOR);
+        List<Long> all = new ArrayList<>(sectors);
+        VhdxHeader h = headers[current];
+        int perEntry = (int) Math.max(1, Math.min(all.size(), h.logLength / VhdxLog.SECTOR - 2));
+        if (h.logLength < 2 * VhdxLog.SECTOR) perEntry = 0;
+        for (int from = 0; from < all.size(); ) {
+            int to = perEntry == 0 ? all.size() : Math.min(all.size(), from + perEntry);
+            List<VhdxLog.Descriptor> ds = new ArrayList<>();
+            for (long sec : all.subList(from, to)) {
+                byte[] b = new byte[VhdxLog.SECTOR];
+                file.read(batOffset + sec * VhdxLog.SECTOR, ByteBuffer.wrap(b));
+                ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+                long first = sec * VhdxLog.SECTOR / 8;
+                for (int k = 0; k < VhdxLog.SECTOR / 8 && first + k < bat.length; k++) bb.putLong(k * 8, bat[(int) (first + k)]);
+                ds.add(new VhdxLog.Descriptor(batOffset + sec * VhdxLog.SECTOR, VhdxLog.SECTOR, b));
+            }
+            if (perEntry > 0) {
+                if (sessionLogGuid == null) {
+                    sessionLogGuid = UUID.randomUUID();
+                    h.logGuid = sessionLogGuid;
+                    updateHeaders(false, false);
+                }
+                long size = file.size();
+                byte[] entry = VhdxLog.buildEntry(sessionLogGuid, ++logSequence, 0, size, size, ds);
+                file.write(h.logOffset, ByteBuffer.wrap(entry));
+                file.flush();
+                if (crashAfterLogWrite) throw new BlockException("vhdx: simulated crash after the log write");
+            }
+            for (VhdxLog.Descriptor d : ds) file.write(d.fileOffset(), ByteBuffer.wrap(d.data()));
+            file.flush();
+            from = to;
         }
         pendingBat.clear();
     }
@@ -400,6 +437,11 @@ public final class VhdxNode implements BlockNode {
         }
         file.flush();
     }
+
+    private UUID sessionLogGuid;
+    private long logSequence;
+    /** Test hook: stop after the log entry is durable, before the BAT is written in place (a crash). */
+    boolean crashAfterLogWrite;
 
     @Override
     public synchronized BlockStatus blockStatus(long offset, long length) throws IOException {
@@ -417,17 +459,69 @@ public final class VhdxNode implements BlockNode {
             n += step;
             pos += step;
         }
-        if (host >= 0) return new BlockStatus(n, true, false, true, 0, host + offset % blockSize);
+        if (host >= 0) return refine(new BlockStatus(n, true, false, true, 0, host + offset % blockSize));
         return new BlockStatus(n, false, true, state == PAYLOAD_BLOCK_ZERO, 0, -1);
     }
 
+    /** As QEMU's block layer does for data at a known host offset: holes of the host file read as zeroes (and end the run). */
+    private BlockStatus refine(BlockStatus s) throws IOException {
+        if (!s.data() || s.hostOffset() < 0 || s.zero()) return s;
+        BlockStatus f = file.blockStatus(s.hostOffset(), s.length());
+        long n = Math.max(1, Math.min(s.length(), f.length()));
+        return new BlockStatus(n, true, f.zero() && !f.data(), s.allocated(), s.depth(), s.hostOffset());
+    }
+
     @Override public long allocatedFileSize() throws IOException { return file.allocatedFileSize(); }
+
+    /**
+     * QEMU's vhdx check: a log replayed on open counts as a repaired corruption; payload blocks past the
+     * end of the file or sharing space with another block are corruptions.
+     */
+    @Override
+    public synchronized ImageCheck check(int fix) throws IOException {
+        ImageCheck r = new ImageCheck();
+        if (replayedEntries > 0) r.corruptionsFixed++;
+        long fileSize = file.size();
+        java.util.TreeMap<Long, Integer> used = new java.util.TreeMap<>();
+        for (int i = 0; i < bat.length; i++) {
+            if ((i + 1) % (chunkRatio + 1) == 0) continue;
+            if ((bat[i] & 7) != PAYLOAD_BLOCK_FULLY_PRESENT) continue;
+            long off = (bat[i] >>> 20) * MiB;
+            long blk = i - i / (chunkRatio + 1);
+            long need = Math.min(blockSize, size - blk * blockSize);
+            if (off + need > fileSize) {
+                r.messages.add("VHDX BAT entry " + i + " end offset " + (off + need - 1) + " points after end of file (" + fileSize + "). Image has probably been truncated.");
+                r.corruptions++;
+            }
+            var lower = used.floorEntry(off);
+            if (lower != null && lower.getKey() + blockSize > off) {
+                r.messages.add("ERROR: VHDX BAT entry " + i + " overlaps the payload block of BAT entry " + lower.getValue());
+                r.corruptions++;
+            }
+            var higher = used.ceilingEntry(off);
+            if (higher != null && higher.getKey() < off + blockSize && (lower == null || !higher.getKey().equals(lower.getKey()))) {
+                r.messages.add("ERROR: VHDX BAT entry " + i + " overlaps the payload block of BAT entry " + higher.getValue());
+                r.corruptions++;
+            }
+            used.put(off, i);
+        }
+        return r;
+    }
+
     @Override public Map<String, Object> formatSpecificInfo() { return new LinkedHashMap<>(); }
 
     @Override
     public synchronized void close() throws IOException {
         try {
-            if (!readOnly) flush();
+            if (!readOnly && !crashAfterLogWrite) {
+                flush();
+                if (sessionLogGuid != null) {
+                    // everything logged is in place: the log is empty again
+                    headers[current].logGuid = VhdxGuid.ZERO;
+                    updateHeaders(false, false);
+                    sessionLogGuid = null;
+                }
+            }
         } finally {
             file.close();
         }

@@ -28,7 +28,7 @@ import java.util.zip.Inflater;
  */
 final class SparseExtent extends VmdkExtent {
     static final int MARKER_EOS = 0, MARKER_GT = 1, MARKER_GD = 2, MARKER_FOOTER = 3;
-    static final long MAX_GRAIN_SECTORS = 0x200000; // QEMU's limit (1 GiB grains)
+    static final long MAX_GRAIN_SECTORS = 0x8000; // 16 MiB grains (VMware uses 64 KiB; bounds our grain buffers)
     static final int MAX_GTES_PER_GT = 512;
     static final long MAX_GD_ENTRIES = 1L << 27;
 
@@ -387,6 +387,28 @@ final class SparseExtent extends VmdkExtent {
             }
         } finally {
             file.close();
+        }
+    }
+
+    /** Adds the grains of this extent that point outside the file to {@code r} (virtual offsets from {@code base}). */
+    void check(long base, org.jemu.block.ImageCheck r) throws IOException {
+        long fileSize = Math.max(file.size(), nextAlloc);
+        long grains = ceilDiv(sectors, header.grainSize);
+        for (int g = 0; g < gd.length; g++) {
+            if (gd[g] == 0) continue;
+            ByteBuffer b = ByteBuffer.allocate(gtes * 4).order(ByteOrder.LITTLE_ENDIAN);
+            file.read(Integer.toUnsignedLong(gd[g]) * 512, b);
+            for (int i = 0; i < gtes && (long) g * gtes + i < grains; i++) {
+                int v = b.getInt(i * 4);
+                if (v == 0 || (v == 1 && zeroedGrain)) continue;
+                long off = Integer.toUnsignedLong(v) * 512;
+                long end = off + (compressed ? 12 : grainBytes);
+                if (end > fileSize) {
+                    long cluster = ((long) g * gtes + i) * grainBytes + base;
+                    r.messages.add(String.format("ERROR: cluster %d: Invalid cluster offset: 0x%x", cluster / grainBytes, off));
+                    r.corruptions++;
+                }
+            }
         }
     }
 

@@ -3,6 +3,7 @@ package org.jemu.block.vmdk;
 import org.jemu.block.BlockException;
 import org.jemu.block.BlockNode;
 import org.jemu.block.BlockStatus;
+import org.jemu.block.ImageCheck;
 import org.jemu.block.OpenContext;
 
 import java.io.IOException;
@@ -89,6 +90,7 @@ public final class VmdkNode implements BlockNode {
             String text = cstring(t);
             if (!text.contains("createType")) throw new BlockException("vmdk: invalid VMDK image descriptor (no createType)");
             VmdkDescriptor d = VmdkDescriptor.parse(text);
+            if (d.createType == null) throw new BlockException("vmdk: invalid VMDK image descriptor (no createType)");
             switch (d.createType) {
                 case "monolithicFlat", "vmfs", "twoGbMaxExtentSparse", "twoGbMaxExtentFlat", "monolithicSparse", "streamOptimized" -> {}
                 default -> throw new BlockException("Unsupported image type '" + d.createType + "'");
@@ -327,7 +329,12 @@ public final class VmdkNode implements BlockNode {
                 yield new BlockStatus(b.length(), b.data(), b.zero(), false, b.depth() + 1, b.hostOffset());
             }
             case VmdkExtent.ZERO -> new BlockStatus(n, false, true, true, 0, -1);
-            case VmdkExtent.DATA -> new BlockStatus(n, true, false, true, 0, r.host());
+            case VmdkExtent.DATA -> {
+                // as QEMU's block layer: holes of the extent file read as zeroes (and end the run)
+                BlockNode f = e instanceof SparseExtent sp ? sp.file() : ((VmdkExtent.Flat) e).file;
+                BlockStatus fs = f.blockStatus(r.host(), n);
+                yield new BlockStatus(Math.max(1, Math.min(n, fs.length())), true, fs.zero() && !fs.data(), true, 0, r.host());
+            }
             default -> new BlockStatus(n, true, false, true, 0, -1);
         };
     }
@@ -349,6 +356,18 @@ public final class VmdkNode implements BlockNode {
             total += a;
         }
         return total;
+    }
+
+    /** QEMU's vmdk check: every allocated grain must lie inside its extent file. */
+    @Override
+    public synchronized ImageCheck check(int fix) throws IOException {
+        ImageCheck r = new ImageCheck();
+        long base = 0;
+        for (VmdkExtent e : extents) {
+            if (e instanceof SparseExtent s) s.check(base, r);
+            base += e.bytes();
+        }
+        return r;
     }
 
     @Override

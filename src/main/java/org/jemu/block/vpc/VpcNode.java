@@ -22,6 +22,7 @@ public final class VpcNode implements BlockNode {
     static final long MAX_GEOMETRY = 65535L * 16 * 255;
     static final long MAX_SECTORS = 0xff000000L;
     static final int UNALLOCATED = 0xffffffff;
+    static final long MAX_BLOCK_SIZE = 256L << 20;
 
     private final BlockNode file;
     private final boolean readOnly;
@@ -93,6 +94,7 @@ public final class VpcNode implements BlockNode {
         VhdDynamicHeader d = VhdDynamicHeader.decode(dh);
         long bs = Integer.toUnsignedLong(d.blockSize);
         if (bs < 512 || Long.bitCount(bs) != 1) throw new BlockException("vpc: invalid block size " + bs);
+        if (bs > MAX_BLOCK_SIZE) throw new BlockException("vpc: unsupported block size " + bs + " (at most " + MAX_BLOCK_SIZE + ")");
         long entries = Integer.toUnsignedLong(d.maxTableEntries);
         if (entries > MAX_SECTORS * 512 / bs + 1 || entries > Integer.MAX_VALUE / 4) {
             throw new BlockException("vpc: Max Table Entries too large (" + entries + ")");
@@ -185,16 +187,32 @@ public final class VpcNode implements BlockNode {
     private void allocate(long blk, long in, ByteBuffer part) throws IOException {
         long start = freeDataBlockOffset;
         if (start / 512 > 0xfffffffeL) throw new BlockException("vpc: image file too large for a 32-bit BAT entry");
-        ByteBuffer whole = ByteBuffer.allocate(bitmapSize + (int) blockSize);
-        for (int i = 0; i < bitmapSize; i++) whole.put(i, (byte) 0xff);
-        whole.position(bitmapSize + (int) in);
-        whole.put(part);
-        whole.clear();
-        file.write(start, whole);
-        freeDataBlockOffset = start + bitmapSize + blockSize;
-        file.write(freeDataBlockOffset, ByteBuffer.wrap(footerRaw));
+        long fileEnd = file.size();
+        ByteBuffer bitmap = ByteBuffer.allocate(bitmapSize);
+        for (int i = 0; i < bitmapSize; i++) bitmap.put(i, (byte) 0xff);
+        file.write(start, bitmap);
+        long data = start + bitmapSize;
+        int n = part.remaining();
+        // whatever the file held where the block now lies (the old footer, stray bytes) must read as zeroes
+        zero(data, Math.min(in, Math.max(0, fileEnd - data)));
+        long after = data + in + n;
+        zero(after, Math.min(data + blockSize - after, Math.max(0, fileEnd - after)));
+        file.write(data + in, part);
+        freeDataBlockOffset = data + blockSize;
+        file.write(freeDataBlockOffset, ByteBuffer.wrap(footerRaw)); // also extends the file over the block
         bat[(int) blk] = (int) (start / 512);
         file.write(dyn.tableOffset + blk * 4, ByteBuffer.allocate(4).putInt(0, bat[(int) blk]));
+    }
+
+    private void zero(long off, long len) throws IOException {
+        if (len <= 0) return;
+        ByteBuffer z = ByteBuffer.allocate((int) Math.min(len, 1 << 20));
+        while (len > 0) {
+            int k = (int) Math.min(len, z.capacity());
+            file.write(off, z.clear().limit(k));
+            off += k;
+            len -= k;
+        }
     }
 
     @Override public void flush() throws IOException { if (!readOnly) file.flush(); }
@@ -202,7 +220,11 @@ public final class VpcNode implements BlockNode {
     @Override
     public synchronized BlockStatus blockStatus(long offset, long length) throws IOException {
         checkRange(offset, length);
-        if (dyn == null) return new BlockStatus(length, true, false, true, 0, offset);
+        if (dyn == null) {
+            // a fixed image is raw data: the host file's allocation is the answer (as QEMU's BDRV_BLOCK_RAW)
+            BlockStatus f = file.blockStatus(offset, length);
+            return new BlockStatus(Math.max(1, Math.min(length, f.length())), f.data(), f.zero(), true, 0, offset);
+        }
         long blk = offset / blockSize;
         long host = hostBlockData(blk);
         long n = 0, pos = offset;
@@ -216,7 +238,9 @@ public final class VpcNode implements BlockNode {
             n += step;
             pos += step;
         }
-        if (host < 0) return new BlockStatus(n, false, true, false, 0, -1);
+        // no backing file in this format: unallocated blocks are this node's zeroes (QEMU reports them present, zero)
+        if (host < 0) return new BlockStatus(n, false, true, true, 0, -1);
+        // QEMU's vpc does not hand dynamic blocks to the file layer: allocated blocks are data throughout
         return new BlockStatus(n, true, false, true, 0, host + offset % blockSize);
     }
 

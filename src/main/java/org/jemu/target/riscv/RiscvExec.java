@@ -5,6 +5,7 @@ import org.jemu.util.Log;
 import java.lang.invoke.VarHandle;
 
 import static org.jemu.target.riscv.CpuMemory.*;
+import static org.jemu.target.riscv.Ops.*;
 
 /**
  * The execution entry point of a hart (QEMU's cpu_exec): {@link #run} executes guest code until an event
@@ -46,13 +47,15 @@ public final class RiscvExec {
             if (cpu.tcg != null && cpu.tcg.enter(cpu, pc)) continue;   // ran translated code up to cpu.pc
             int h = (int) (pc >>> 1) & CACHE_MASK;
             Block b = cache[h];
-            if (b == null || b.pc != pc) {
+            long ctx = cpu.codeCtx;
+            if (b == null || b.pc != pc || (b.ctx != ctx && b.ctx != (ctx & 6))) {
                 try {
                     b = translate(cpu.mem, pc);
                 } catch (RiscvTrap t) {
                     cpu.tval = t.tval;
                     return t.cause;
                 }
+                b.ctx = cpu.mem.codeContext(pc, ctx);
                 cache[h] = b;
             }
             int r = exec(cpu, b);
@@ -116,29 +119,37 @@ public final class RiscvExec {
 
     // ------------------------------------------------------------------------------------------ execution
 
-    /** Executes one block; returns {@link #JUMP} (cpu.pc is the next block) or a trap/event code. */
+    /**
+     * Executes block {@code b} and the cached blocks it leads to, until a block is not in the cache, another
+     * thread made a request, or an instruction traps. Returns {@link #JUMP} (cpu.pc is the next block) or a
+     * trap/event code.
+     */
     static int exec(RiscvCpu cpu, Block b) {
         final long[] x = cpu.x;
         final CpuMemory mem = cpu.mem;
-        final int[] code = b.code;
+        final Block[] cache = cpu.blocks;
         long pc = b.pc;
         int i = 0;
-        cpu.instret += b.n;
         try {
+          for (;;) {
+            final int[] code = b.code;
+            cpu.instret += b.n;
+            i = 0;
+            insns:
             for (;; i += 2) {
                 final int w = code[i], imm = code[i + 1];
                 final int rd = (w >>> 10) & 63, rs1 = (w >>> 16) & 31, rs2 = (w >>> 21) & 31;
-                switch (OPS[w & 0x1ff]) {
+                switch (w & 0x1ff) {
                     case LUI -> x[rd] = imm;
                     case AUIPC -> x[rd] = pc + imm;
-                    case JAL -> { x[rd] = pc + len(w); cpu.pc = pc + imm; return JUMP; }
-                    case JALR -> { long t = (x[rs1] + imm) & ~1L; x[rd] = pc + len(w); cpu.pc = t; return JUMP; }
-                    case BEQ -> { cpu.pc = x[rs1] == x[rs2] ? pc + imm : pc + len(w); return JUMP; }
-                    case BNE -> { cpu.pc = x[rs1] != x[rs2] ? pc + imm : pc + len(w); return JUMP; }
-                    case BLT -> { cpu.pc = x[rs1] < x[rs2] ? pc + imm : pc + len(w); return JUMP; }
-                    case BGE -> { cpu.pc = x[rs1] >= x[rs2] ? pc + imm : pc + len(w); return JUMP; }
-                    case BLTU -> { cpu.pc = Alu.bltu(x[rs1], x[rs2]) ? pc + imm : pc + len(w); return JUMP; }
-                    case BGEU -> { cpu.pc = Alu.bgeu(x[rs1], x[rs2]) ? pc + imm : pc + len(w); return JUMP; }
+                    case JAL -> { x[rd] = pc + len(w); pc += imm; break insns; }
+                    case JALR -> { long t = (x[rs1] + imm) & ~1L; x[rd] = pc + len(w); pc = t; break insns; }
+                    case BEQ -> { pc = x[rs1] == x[rs2] ? pc + imm : pc + len(w); break insns; }
+                    case BNE -> { pc = x[rs1] != x[rs2] ? pc + imm : pc + len(w); break insns; }
+                    case BLT -> { pc = x[rs1] < x[rs2] ? pc + imm : pc + len(w); break insns; }
+                    case BGE -> { pc = x[rs1] >= x[rs2] ? pc + imm : pc + len(w); break insns; }
+                    case BLTU -> { pc = Alu.bltu(x[rs1], x[rs2]) ? pc + imm : pc + len(w); break insns; }
+                    case BGEU -> { pc = Alu.bgeu(x[rs1], x[rs2]) ? pc + imm : pc + len(w); break insns; }
                     case LB -> x[rd] = mem.load8(x[rs1] + imm);
                     case LH -> x[rd] = mem.load16(x[rs1] + imm);
                     case LW -> x[rd] = mem.load32(x[rs1] + imm);
@@ -237,7 +248,7 @@ public final class RiscvExec {
                     default -> {
                         int r = slow(cpu, OPS[w & 0x1ff], w, imm, pc);
                         if (r != NEXT) {
-                            if (r == JUMP) return JUMP;
+                            if (r == JUMP) { pc = cpu.pc; break insns; }
                             cpu.instret -= b.n - (i >> 1);
                             if (r == Trap.ILLEGAL_INSN) cpu.tval = insnBits(mem, pc);
                             cpu.pc = pc;
@@ -247,6 +258,16 @@ public final class RiscvExec {
                 }
                 pc += len(w);
             }
+            // chain to the next block while it is cached and nobody asked the hart to stop
+            if (cpu.exitRequest != 0 || cpu.tcg != null) break;   // requests, or let the translated tier see the boundary
+            Block nb = cache[(int) (pc >>> 1) & CACHE_MASK];
+            if (nb == null || nb.pc != pc) break;
+            long ctx = cpu.codeCtx;
+            if (nb.ctx != ctx && nb.ctx != (ctx & 6)) break;      // decoded in another translation context
+            b = nb;
+          }
+          cpu.pc = pc;
+          return JUMP;
         } catch (RiscvTrap t) {
             cpu.instret -= b.n - (i >> 1);
             cpu.pc = pc;

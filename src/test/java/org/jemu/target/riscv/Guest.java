@@ -27,7 +27,7 @@ final class Guest {
         Files.writeString(src, source);
         Path elf = dir.resolve(name + ".elf");
         List<String> cmd = new ArrayList<>(List.of(gcc.toString(), MARCH, "-mabi=lp64d", "-nostdlib", "-static", "-O2",
-                "-Wl,-Ttext=0x" + Long.toHexString(BASE), "-Wl,--no-relax", "-o", elf.toString(), src.toString()));
+                "-ffreestanding", "-Wl,--build-id=none", "-o", elf.toString(), src.toString()));
         cmd.addAll(List.of(flags));
         Jemu.Result r = Jemu.run(cmd, 60);
         if (r.exit() != 0) throw new IOException("cross build failed: " + r);
@@ -59,8 +59,29 @@ final class Guest {
         return load(build(name, ".text\n.globl _start\n_start:\n" + body + "\n", false));
     }
 
-    /** Runs until a trap other than a continuing event; returns the cause. */
-    static int runToTrap(RiscvCpu cpu) {
-        return RiscvExec.run(cpu);
+    /** Builds a bare-metal C program kept in the test resources. */
+    static Path buildResource(String name) throws IOException, InterruptedException {
+        try (var in = Guest.class.getResourceAsStream(name + ".c")) {
+            if (in == null) throw new IOException("no test resource " + name + ".c");
+            return build(name, new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), true);
+        }
+    }
+
+    /**
+     * A minimal linux-user loop for bare-metal programs: write(1/2, buf, len) is captured, exit/exit_group
+     * stops; any other trap fails. Returns what the program wrote.
+     */
+    static String runProgram(RiscvCpu cpu) {
+        StringBuilder out = new StringBuilder();
+        for (;;) {
+            int r = RiscvExec.run(cpu);
+            if (r != Trap.ECALL_U) throw new AssertionError(Trap.name(r) + " at pc 0x" + Long.toHexString(cpu.pc) + " tval 0x" + Long.toHexString(cpu.tval));
+            long n = cpu.x[17];
+            if (n == 93 || n == 94) return out.toString();
+            if (n != 64) throw new AssertionError("unexpected syscall " + n);
+            for (long a = cpu.x[11], e = a + cpu.x[12]; a < e; a++) out.append((char) (cpu.mem.load8(a) & 0xff));
+            cpu.x[10] = cpu.x[12];
+            cpu.pc += 4;
+        }
     }
 }

@@ -41,11 +41,14 @@ import static org.jemu.target.riscv.fpu.FpState.UF;
  * (NaN/inf/zero operands, tiny or huge results, exact cancellation under RDN) takes the software path.
  *
  * <p>Single precision runs on doubles: products of floats are exact in double, TwoSum/fma give the exact error
- * of sums, quotients and roots, and the fma of floats is a*b (exact) + c with a TwoSum error. The double d
- * plus the sign of its error is then rounded to binary32 by integer arithmetic ({@link #roundPack}), which is
- * exact in every mode and also decides tininess and overflow. In RNE the cast {@code (float) d} is used
- * directly when the result is normal: double rounding 53 -> 24 bits is innocuous for + - * / sqrt since
- * 53 >= 2*24 + 2 (Figueroa), and for fma it is only used when d is exact.
+ * of sums, quotients and roots, and the fma of floats is a*b (exact) + c with a TwoSum error. So every single
+ * operation knows d = RN53(X) and the sign of E = X - d. Then f = (float) d is one of the two floats around X;
+ * when f is comfortably normal (2^-125 <= |f| <= 2^127) the neighbour n of f towards X and the midpoint
+ * m = (f + n) / 2 (exact in double) decide every mode: sign(X - f) and sign(X - m) are the signs of d - f and
+ * d - m (exact differences which, when nonzero, exceed |E|), else the sign of E. In RNE the cast itself is
+ * the answer for + - * / sqrt, since double rounding 53 -> 24 bits is innocuous when 53 >= 2*24 + 2
+ * (Figueroa); for fma only when E = 0. Results near the subnormal range or overflow are rounded by integer
+ * arithmetic ({@link #roundPack}), which also decides tininess and overflow.
  *
  * <p>The software path ({@code soft*}) is exact integer arithmetic on BigInteger significands (value =
  * M * 2^Q, quotients and roots with a sticky bit), then the same {@link #roundPack}.
@@ -271,14 +274,44 @@ public final class Fpu {
      * half an ulp of r). {@code castOk}: in RNE, {@code (float) r} is the correctly rounded result.
      */
     private static int roundS(double r, double e, boolean castOk, int rm, FpState st) {
-        if (rm == RNE && castOk) {
-            float f = (float) r;
-            float af = Math.abs(f);
-            if (af > Float.MIN_NORMAL && af <= Float.MAX_VALUE) {
-                if (e != 0 || f != r) st.flags |= NX;
-                return Float.floatToRawIntBits(f);
+        float f = (float) r;
+        float af = Math.abs(f);
+        if (af >= 0x1p-125f && af <= 0x1p127f) {
+            // f is one of the two floats around X (or X itself) and both are normal and finite, nothing is tiny
+            if ((double) f == r && e == 0) return Float.floatToRawIntBits(f);
+            st.flags |= NX;
+            if (rm == RNE && castOk) return Float.floatToRawIntBits(f);
+            return neighbourS(f, r, e, rm);
+        }
+        return packS(r, e, rm, st);
+    }
+
+    /** The correctly rounded float when X = r + E is inexact and f = (float) r is a normal float next to X. */
+    private static int neighbourS(float f, double r, double e, int rm) {
+        // sign(X - f): r - f is exact and, when nonzero, larger than |E| (which is below half an ulp of r)
+        double df = f;
+        boolean up = df != r ? r > df : e > 0;            // X > f
+        int fb = Float.floatToRawIntBits(f);
+        boolean away = up == (fb >= 0);                   // X is farther from zero than f
+        int nb = away ? fb + 1 : fb - 1;                  // the float on X's other side (normal, finite)
+        switch (rm) {
+            case RUP: return up ? nb : fb;
+            case RDN: return up ? fb : nb;
+            case RTZ: return away ? fb : nb;
+            default: {
+                double m = (df + Float.intBitsToFloat(nb)) * 0.5;   // the midpoint, exact in double
+                if (r == m && e == 0) {                               // a tie
+                    if (rm == RMM) return away ? nb : fb;
+                    return (fb & 1) == 0 ? fb : nb;
+                }
+                boolean aboveM = r != m ? r > m : e > 0;              // X > m
+                return aboveM == up ? nb : fb;
             }
         }
+    }
+
+    /** Rounds X = r + E to binary32 by integer arithmetic (any magnitude; decides tininess and overflow). */
+    private static int packS(double r, double e, int rm, FpState st) {
         long rb = bits(r);
         boolean neg = rb < 0;
         int be = (int) (rb >>> 52) & 0x7ff;
