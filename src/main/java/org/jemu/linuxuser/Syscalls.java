@@ -43,8 +43,20 @@ public final class Syscalls {
         for (int fd : openFds()) if (!guestFds.contains(fd) && fd < reservedFd.length) reservedFd[fd] = true;
     }
 
-    /** The heuristic at first start: fds the JVM opened (its runtime image, jars) are reserved. */
+    /**
+     * At first start: every fd open now that the launcher did not list as inherited (JEMU_GUEST_FDS) is the
+     * JVM's. Without that list, a heuristic: fds on the JVM's runtime image and jars.
+     */
     public void reserveJvmFds() {
+        String inherited = System.getenv("JEMU_GUEST_FDS");
+        if (inherited != null) {
+            java.util.Set<Integer> guest = new java.util.HashSet<>();
+            for (String f : inherited.split(",")) {
+                try { guest.add(Integer.parseInt(f.trim())); } catch (NumberFormatException ignored) { /* skip */ }
+            }
+            reserveHostFds(guest);
+            return;
+        }
         String javaHome = System.getProperty("java.home");
         for (int fd : openFds()) {
             try {
