@@ -224,10 +224,10 @@ class LinuxUserTest {
             StringBuilder rest = new StringBuilder();
             for (String l; (l = in.readLine()) != null; ) rest.append(l).append('\n');
             if (trap) {
-                assertEquals(9, pr.exitValue(), rest);
+                assertEquals(9, pr.exitValue(), rest.toString());
                 assertEquals("got TERM\n", rest.toString());
             } else {
-                assertEquals(128 + 15, pr.exitValue(), rest);
+                assertEquals(128 + 15, pr.exitValue(), rest.toString());
             }
         }
     }
