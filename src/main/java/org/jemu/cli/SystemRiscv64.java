@@ -37,7 +37,7 @@ public final class SystemRiscv64 {
     static final String PROG = "jemu-system-riscv64";
     static final String VERSION = "7.2.0 (jemu 0.1.0)";
     /** The ISA string the device tree advertises: what the CPU implements. */
-    public static final String ISA = "rv64imafdc_zicsr_zifencei_zihintpause_zba_zbb_zbc_zbs_sstc";
+    public static final String ISA = "rv64imafdc_zicsr_zifencei_zihintpause_zba_zbb_zbs_sstc";
 
     private SystemRiscv64() {}
 
@@ -198,17 +198,20 @@ public final class SystemRiscv64 {
         String serialSpec = a.serial != null ? a.serial : (a.nographic || a.monitor == null ? "mon:stdio" : "stdio");
         if (a.nographic && a.serial == null && a.monitor != null && a.monitor.equals("stdio")) serialSpec = "none";
         MuxChardev[] muxHolder = new MuxChardev[1];
-        Chardev serial = chardev(serialSpec, "serial0", exit, muxHolder);
+        VirtMachine[] machineHolder = new VirtMachine[1];
+        Runnable flush = () -> { if (machineHolder[0] != null) machineHolder[0].flushDisks(); };
+        Chardev serial = chardev(serialSpec, "serial0", exit, muxHolder, flush);
         Chardev monitorChr = null;
         if (a.monitor != null && !a.monitor.equals("none")) {
             if ((a.monitor.equals("stdio") || a.monitor.equals("mon:stdio")) && serialSpec.endsWith("stdio")) {
                 throw new OptionException("cannot use stdio by multiple character devices");
             }
-            monitorChr = chardev(a.monitor.startsWith("mon:") ? a.monitor.substring(4) : a.monitor, "monitor0", exit, null);
+            monitorChr = chardev(a.monitor.startsWith("mon:") ? a.monitor.substring(4) : a.monitor, "monitor0", exit, null, flush);
         }
 
         VirtMachine m = new VirtMachine(new VirtMachine.Config(a.ram, a.smp, bios, kernel, initrd, a.append, ISA, "riscv,sv48"),
                 serial, control);
+        machineHolder[0] = m;
         Map<String, BlockNode> drives = new LinkedHashMap<>();
         try {
             openDrives(a, m, drives);
@@ -283,7 +286,7 @@ public final class SystemRiscv64 {
                 + candidates + "; run scripts/fetch-guests.sh or install Debian's opensbi package, or use -bios FILE|none)");
     }
 
-    private static Chardev chardev(String spec, String id, CompletableFuture<Integer> exit, MuxChardev[] muxOut) {
+    private static Chardev chardev(String spec, String id, CompletableFuture<Integer> exit, MuxChardev[] muxOut, Runnable flush) {
         switch (spec) {
             case "none", "null" -> { return spec.equals("null") ? new Chardev(id, OutputStream.nullOutputStream(), null) : null; }
             case "stdio" -> {
@@ -295,7 +298,7 @@ public final class SystemRiscv64 {
                 MuxChardev mux = new MuxChardev(id, new FileOutputStream(FileDescriptor.out), new FileInputStream(FileDescriptor.in),
                         new MuxChardev.Actions() {
                             @Override public void exit() { exit.complete(0); }
-                            @Override public void flushDisks() { }
+                            @Override public void flushDisks() { flush.run(); }
                         });
                 if (muxOut != null) muxOut[0] = mux;
                 return mux;

@@ -44,6 +44,7 @@ public final class UserRiscv64 {
         {"p", "QEMU_PAGESIZE", "pagesize", "set the host page size to 'pagesize' (only 4096)"},
         {"singlestep", "QEMU_SINGLESTEP", "", "run in singlestep mode (not supported yet)"},
         {"strace", "QEMU_STRACE", "", "log system calls"},
+        {"accel", "QEMU_ACCEL", "tcg[,thresh=N|all|off]", "jemu: translate a block to JVM bytecode after N entries (default 50; 'all' = always, 'off' = interpreter only)"},
         {"seed", "QEMU_RAND_SEED", "", "Seed for pseudo-random number generator (not supported yet)"},
         {"trace", "QEMU_TRACE", "", "[[enable=]<pattern>][,events=<file>][,file=<file>] (not supported yet)"},
         {"plugin", "QEMU_PLUGIN", "", "[file=]<file>[,<argname>=<argvalue>] (not supported yet)"},
@@ -188,6 +189,10 @@ public final class UserRiscv64 {
                 if (!val.equals("4096")) throw new OptionException("page size " + val + " is not supported (only 4096)");
             }
             case "strace" -> o.strace = true;
+            case "accel" -> {
+                org.jemu.tcg.TcgOptions.fromSystemProperties().withAccel(val); // validates now: errors name the option
+                o.accel = val;
+            }
             default -> throw new OptionException("option '-" + name + "' is not supported yet");
         }
         return argv0;

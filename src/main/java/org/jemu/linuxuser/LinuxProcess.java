@@ -37,6 +37,7 @@ public final class LinuxProcess {
         this.opts = opts;
         this.mem = mem;
         this.hartFactory = hartFactory;
+        RiscvHart.configureTcg(opts.accel);
         this.pid = (int) Host.syscall(Host.GETPID);
         this.sys = new Syscalls(this);
     }
@@ -243,6 +244,7 @@ public final class LinuxProcess {
 
     /** exit_group: the whole process ends with this status. */
     public void exitGroup(int status) {
+        RiscvHart.shutdownTcg();
         System.out.flush();
         System.err.flush();
         Log.out().flush();

@@ -14,6 +14,8 @@ public final class Options {
     public String unameRelease;
     public String logItems;
     public String logFile;
+    /** {@code -accel tcg[,thresh=N|all|off][,tb-size=MiB]}: when guest code is translated (org.jemu.tcg.TcgOptions). */
+    public String accel;
 
     void write(DataOutputStream o) throws IOException {
         o.writeUTF(ldPrefix == null ? "\0" : ldPrefix);
@@ -24,6 +26,7 @@ public final class Options {
         o.writeUTF(unameRelease == null ? "\0" : unameRelease);
         o.writeUTF(logItems == null ? "\0" : logItems);
         o.writeUTF(logFile == null ? "\0" : logFile);
+        o.writeUTF(accel == null ? "\0" : accel);
     }
 
     static Options read(DataInputStream in) throws IOException {
@@ -36,6 +39,7 @@ public final class Options {
         o.unameRelease = nul(in.readUTF());
         o.logItems = nul(in.readUTF());
         o.logFile = nul(in.readUTF());
+        o.accel = nul(in.readUTF());
         return o;
     }
 

@@ -9,7 +9,30 @@ public final class RiscvHart implements Hart {
 
     public RiscvHart(RiscvCpu cpu) { this.cpu = cpu; }
 
-    public RiscvHart(GuestMemory mem) { this(new RiscvCpu(0, new UserCpuMemory(mem))); }
+    /** The process's translator (one guest address space per JVM; all threads share its cache), or null when off. */
+    private static org.jemu.target.riscv.translate.RvTcg tcg;
+    private static org.jemu.tcg.TcgOptions tcgOptions = org.jemu.tcg.TcgOptions.fromSystemProperties();
+
+    /** Applies {@code -accel tcg,...} (before the first hart is created). */
+    public static synchronized void configureTcg(String accel) {
+        if (accel != null) tcgOptions = tcgOptions.withAccel(accel);
+    }
+
+    public RiscvHart(GuestMemory mem) {
+        this(new RiscvCpu(0, new UserCpuMemory(mem)));
+        synchronized (RiscvHart.class) {
+            if (tcg == null && tcgOptions.enabled()) {
+                tcg = new org.jemu.target.riscv.translate.RvTcg(
+                        new org.jemu.tcg.PageTableMemory(mem.guestBase, mem.size, mem.flags, 16), tcgOptions);
+            }
+            if (tcg != null) tcg.attach(cpu);
+        }
+    }
+
+    /** exit_group: prints {@code -d tb_stats} and stops the translator thread. */
+    public static synchronized void shutdownTcg() {
+        if (tcg != null) tcg.shutdown();
+    }
 
     @Override public long x(int i) { return cpu.x[i]; }
     @Override public void x(int i, long v) { cpu.setReg(i, v); }
@@ -32,6 +55,9 @@ public final class RiscvHart implements Hart {
         c.fp.setFcsr(cpu.fp.fcsr());
         c.pc = cpu.pc;
         c.csrs = cpu.csrs;
+        synchronized (RiscvHart.class) {
+            if (tcg != null) tcg.attach(c);
+        }
         return new RiscvHart(c);
     }
 }

@@ -17,9 +17,9 @@ import java.util.List;
  * misaligned accesses before they get here).
  */
 public final class AddressSpace {
-    static final ValueLayout.OfShort LE16 = ValueLayout.JAVA_SHORT_UNALIGNED;
-    static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED;
-    static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED;
+    static final ValueLayout.OfShort LE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
     private final List<MemoryRegion> regions = new ArrayList<>();
     private MemoryRegion[] sorted = new MemoryRegion[0];
@@ -32,9 +32,45 @@ public final class AddressSpace {
     /** Notified of writes that reach RAM pages holding translated/cached code. */
     public interface CodeWriteListener { void codeWritten(long paddr, int size); }
 
-    /** Allocates zeroed off-heap RAM of {@code size} bytes (shared arena: harts run on several threads). */
+    /**
+     * Allocates zeroed off-heap RAM of {@code size} bytes, shared between threads. Uses an anonymous
+     * mmap (pages are zero-filled by the host kernel when first touched, so a large guest RAM costs
+     * nothing until used); falls back to an arena allocation where mmap is unavailable.
+     */
     public static MemorySegment allocateRam(long size) {
-        return Arena.ofShared().allocate(size, 4096);
+        MemorySegment m = Mmap.anonymous(size);
+        return m != null ? m : Arena.ofShared().allocate(size, 4096);
+    }
+
+    /** libc mmap through the FFM linker. */
+    static final class Mmap {
+        private static final java.lang.invoke.MethodHandle MMAP;
+
+        static {
+            java.lang.invoke.MethodHandle h = null;
+            try {
+                java.lang.foreign.Linker l = java.lang.foreign.Linker.nativeLinker();
+                h = l.defaultLookup().find("mmap").map(a -> l.downcallHandle(a, java.lang.foreign.FunctionDescriptor.of(
+                        ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
+                        ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG))).orElse(null);
+            } catch (RuntimeException | LinkageError e) {
+                h = null;
+            }
+            MMAP = h;
+        }
+
+        static MemorySegment anonymous(long size) {
+            if (MMAP == null || !System.getProperty("os.name", "").equals("Linux")) return null;
+            final int PROT_READ = 1, PROT_WRITE = 2, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000;
+            try {
+                MemorySegment p = (MemorySegment) MMAP.invokeExact(MemorySegment.NULL, size, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0L);
+                if (p.address() == -1L || p.address() == 0) return null;
+                return p.reinterpret(size);
+            } catch (Throwable t) {
+                return null;
+            }
+        }
     }
 
     public synchronized void add(MemoryRegion r) {

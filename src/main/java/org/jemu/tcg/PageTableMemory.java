@@ -35,24 +35,35 @@ public final class PageTableMemory implements GuestMemoryModel {
 
     public long guestBase() { return guestBase; }
 
-    private static final MethodTypeDesc CMP_U = MethodTypeDesc.of(ConstantDescs.CD_int, ConstantDescs.CD_long, ConstantDescs.CD_long);
-    private static final ClassDesc CD_LONG = ClassDesc.of("java.lang.Long");
+    private static final ClassDesc CD_SELF = ClassDesc.of(PageTableMemory.class.getName());
+    private static final MethodTypeDesc MT_CHECK = MethodTypeDesc.of(ConstantDescs.CD_long,
+            ConstantDescs.CD_byte.arrayType().arrayType(), ConstantDescs.CD_long, ConstantDescs.CD_long, ConstantDescs.CD_long,
+            ConstantDescs.CD_int, ConstantDescs.CD_int, ConstantDescs.CD_int);
+
+    /**
+     * The inline fast path, as a static method C2 inlines at every access (keeps the generated methods small):
+     * the host address of guest {@code a} for an {@code n}-byte access needing permission {@code bit}, or -1
+     * when the interpreter must do it (outside the reservation, crossing a page, unmapped, not permitted).
+     */
+    public static long host(byte[][] flags, long base, long limit, long a, int n, int bit, int l2Bits) {
+        if (Long.compareUnsigned(a, limit - n) > 0) return -1;
+        if ((a & PAGE_MASK) > PAGE_MASK + 1 - n) return -1;
+        long p = a >>> PAGE_BITS;
+        byte[] l2 = flags[(int) (p >>> l2Bits)];
+        if (l2 == null || (l2[(int) p & ((1 << l2Bits) - 1)] & bit) == 0) return -1;
+        return base + a;
+    }
 
     @Override
     public void emitHostAddress(CodeBuilder cb, ClassData cd, int addrSlot, int refSlot, int size, Access access, Label slow) {
-        // within the reservation
-        cb.lload(addrSlot).loadConstant(this.size - size).invokestatic(CD_LONG, "compareUnsigned", CMP_U).ifgt(slow);
-        // within one page
-        if (size > 1) cb.lload(addrSlot).loadConstant(PAGE_MASK).land().loadConstant((long) (PAGE_MASK + 1 - size)).lcmp().ifgt(slow);
-        // second level mapped, permission bit set
-        cb.loadConstant(cd.constant(flags, ConstantDescs.CD_byte.arrayType().arrayType()))
-          .lload(addrSlot).bipush(PAGE_BITS + l2Bits).lushr().l2i().aaload().astore(refSlot);
-        cb.aload(refSlot).ifnull(slow);
         int bit = switch (access) { case READ -> R; case WRITE -> W; case EXEC -> X; };
-        cb.aload(refSlot).lload(addrSlot).bipush(PAGE_BITS).lushr().l2i().loadConstant((1 << l2Bits) - 1).iand().baload()
-          .bipush(bit).iand().ifeq(slow);
+        cb.loadConstant(cd.constant(flags, ConstantDescs.CD_byte.arrayType().arrayType()))
+          .loadConstant(guestBase).loadConstant(this.size).lload(addrSlot)
+          .loadConstant(size).loadConstant(bit).loadConstant(l2Bits)
+          .invokestatic(CD_SELF, "host", MT_CHECK)
+          .lstore(addrSlot);
+        cb.lload(addrSlot).lconst_0().lcmp().iflt(slow);
         cb.lload(addrSlot);
-        if (guestBase != 0) cb.loadConstant(guestBase).ladd();
     }
 
     private int pageFlags(long a) {

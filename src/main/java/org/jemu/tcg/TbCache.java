@@ -82,6 +82,7 @@ public final class TbCache<U> {
     }
 
     private void translateNow(long pc) {
+        if (units.containsKey(pc)) return; // covered by a unit installed since the request
         long t0 = System.nanoTime();
         Translation<U> t;
         try {
@@ -175,7 +176,7 @@ public final class TbCache<U> {
         private final Object[] vals = new Object[1 << BITS];
         private final int[] counts = new int[1 << 14];
         private int gen = -1;
-        public long entries, interpreted;
+        public long entries, interpreted, interpExits;
 
         public Jumps() { java.util.Arrays.fill(tags, 1); } // odd pcs never occur
 
@@ -216,7 +217,8 @@ public final class TbCache<U> {
         public void publish() {
             stats.unitEntries.add(entries);
             stats.interpretedBlocks.add(interpreted);
-            entries = interpreted = 0;
+            stats.helperExits.add(interpExits);
+            entries = interpreted = interpExits = 0;
         }
     }
 }

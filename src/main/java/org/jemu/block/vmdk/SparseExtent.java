@@ -411,6 +411,4 @@ final class SparseExtent extends VmdkExtent {
             }
         }
     }
-
-    boolean allocatedGrain(long off) throws IOException { return gte(off / grainBytes) != 0; }
 }

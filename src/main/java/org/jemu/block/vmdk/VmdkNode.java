@@ -90,6 +90,7 @@ public final class VmdkNode implements BlockNode {
             String text = cstring(t);
             if (!text.contains("createType")) throw new BlockException("vmdk: invalid VMDK image descriptor (no createType)");
             VmdkDescriptor d = VmdkDescriptor.parse(text);
+            if (d.createType == null) throw new BlockException("vmdk: invalid VMDK image descriptor (no createType)");
             switch (d.createType) {
                 case "monolithicFlat", "vmfs", "twoGbMaxExtentSparse", "twoGbMaxExtentFlat", "monolithicSparse", "streamOptimized" -> {}
                 default -> throw new BlockException("Unsupported image type '" + d.createType + "'");

@@ -247,6 +247,4 @@ public final class VpcNode implements BlockNode {
     @Override public long allocatedFileSize() throws IOException { return file.allocatedFileSize(); }
     @Override public Map<String, Object> formatSpecificInfo() { return new LinkedHashMap<>(); }
     @Override public void close() throws IOException { file.close(); }
-
-    VhdFooter footer() { return footer; }
 }

@@ -117,7 +117,7 @@ public final class VirtMachine {
             long kstart = config.bios != null ? Boot.kernelStart(firmwareEnd) : DRAM;
             Boot.Loaded k = Boot.load(mem, config.kernel, kstart, "kernel");
             kernelEntry = k.entry();
-            if (config.bios == null) startAddr = kernelEntry;
+            // -bios none: like QEMU, the reset vector jumps to the start of RAM, where the kernel was loaded
             if (config.initrd != null) {
                 initrdStart = Boot.initrdStart(kernelEntry, config.ramSize);
                 Boot.Loaded ird = Boot.load(mem, config.initrd, initrdStart, "initrd");

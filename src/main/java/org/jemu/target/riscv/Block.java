@@ -16,6 +16,8 @@ final class Block {
     final int[] code;
     /** Number of guest instructions. */
     final int n;
+    /** The translation context the block was decoded in ({@link RiscvCpu#codeCtx}; system mode). */
+    long ctx;
 
     Block(long pc, long endPc, int[] code, int n) {
         this.pc = pc;

@@ -26,6 +26,13 @@ public abstract class CpuMemory {
     public static final int AMO_SWAP = 0, AMO_ADD = 1, AMO_XOR = 2, AMO_AND = 3, AMO_OR = 4,
             AMO_MIN = 5, AMO_MAX = 6, AMO_MINU = 7, AMO_MAXU = 8;
 
+    /**
+     * The context a block decoded at {@code pc} belongs to, given the hart's current {@link RiscvCpu#codeCtx}
+     * (called right after the block was fetched). User mode: {@code current}; system mode may answer the
+     * shared global context for pages mapped global.
+     */
+    public long codeContext(long pc, long current) { return current; }
+
     /** A 16-bit instruction parcel, zero-extended. */
     public abstract int fetch16(long addr);
 

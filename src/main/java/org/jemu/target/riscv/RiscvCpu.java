@@ -35,6 +35,13 @@ public final class RiscvCpu {
     /** Current privilege level (user mode: always {@link #PRV_U}). */
     public int priv = PRV_U;
     public CpuMemory mem;
+    /**
+     * System mode: the translation context code is fetched in (privilege, address space), so decoded blocks
+     * cached by virtual pc are only reused where the pc means the same code: a block is valid when its
+     * context equals this, or equals {@code codeCtx & 6} (a page mapped global, valid in every address
+     * space of the same privilege class). 0 in user mode. Set by the privileged architecture.
+     */
+    public long codeCtx;
     /** CSR file and privileged-instruction hook. */
     public Csrs csrs = Csrs.USER;
 

@@ -47,13 +47,15 @@ public final class RiscvExec {
             if (cpu.tcg != null && cpu.tcg.enter(cpu, pc)) continue;   // ran translated code up to cpu.pc
             int h = (int) (pc >>> 1) & CACHE_MASK;
             Block b = cache[h];
-            if (b == null || b.pc != pc) {
+            long ctx = cpu.codeCtx;
+            if (b == null || b.pc != pc || (b.ctx != ctx && b.ctx != (ctx & 6))) {
                 try {
                     b = translate(cpu.mem, pc);
                 } catch (RiscvTrap t) {
                     cpu.tval = t.tval;
                     return t.cause;
                 }
+                b.ctx = cpu.mem.codeContext(pc, ctx);
                 cache[h] = b;
             }
             int r = exec(cpu, b);
@@ -260,6 +262,8 @@ public final class RiscvExec {
             if (cpu.exitRequest != 0 || cpu.tcg != null) break;   // requests, or let the translated tier see the boundary
             Block nb = cache[(int) (pc >>> 1) & CACHE_MASK];
             if (nb == null || nb.pc != pc) break;
+            long ctx = cpu.codeCtx;
+            if (nb.ctx != ctx && nb.ctx != (ctx & 6)) break;      // decoded in another translation context
             b = nb;
           }
           cpu.pc = pc;

@@ -67,7 +67,7 @@ class FuzzTest {
             Images.assertSame(src, Images.readAll(n), t.name + " pristine");
         }
 
-        Random r = new Random(t.name.hashCode());
+        Random r = new Random(t.name.hashCode() + Long.getLong("fuzz.seed", 0));
         int refused = 0, served = 0;
         long deadline = System.nanoTime() + 3_000_000_000L;
         for (int iter = 0; iter < 200 && System.nanoTime() < deadline; iter++) {
@@ -89,6 +89,49 @@ class FuzzTest {
         }
         System.err.println("fuzz " + t.name + ": " + refused + " refused, " + served + " served");
         assertTrue(refused > 0, "no mutation was ever refused: the fuzzer is not reaching the metadata");
+    }
+
+    /** Descriptor-based vmdk (split sparse extents): the descriptor text and the extents' headers are mutated. */
+    @org.junit.jupiter.api.Test
+    void mutatedVmdkDescriptors(@TempDir Path dir) throws Exception {
+        byte[] src = Images.pattern(3 * M, 7);
+        Path raw = Images.writeRaw(dir, "src.raw", src);
+        Path img = dir.resolve("d.vmdk");
+        Images.qemuImgOk(dir, "convert", "-f", "raw", "-O", "vmdk", "-o", "subformat=twoGbMaxExtentSparse", raw.toString(), img.toString());
+        String desc = Files.readString(img);
+        byte[] ext = Files.readAllBytes(dir.resolve("d-s001.vmdk"));
+        VmdkDriver d = new VmdkDriver();
+        try (BlockNode n = d.open(new MemFile(desc.getBytes(), true), MemFile.context(img, true, Map.of("d-s001.vmdk", ext)))) {
+            Images.assertSame(src, Images.readAll(n), "pristine split vmdk");
+        }
+        String[] tokens = {"RW", "RDONLY", "NOACCESS", "SPARSE", "FLAT", "ZERO", "VMFS", "\"", "0", "-1", "99999999999999999999", "4096",
+                "18014398509481983", "\n", "createType=\"monolithicFlat\"", "parentFileNameHint=\"x.vmdk\"", "CID=", "d-s001.vmdk", "other.vmdk", " "};
+        Random r = new Random(Long.getLong("fuzz.seed", 3));
+        int refused = 0, served = 0;
+        long deadline = System.nanoTime() + 3_000_000_000L;
+        for (int iter = 0; iter < 300 && System.nanoTime() < deadline; iter++) {
+            StringBuilder t = new StringBuilder(desc);
+            byte[] e = ext.clone();
+            int muts = 1 + r.nextInt(3);
+            for (int k = 0; k < muts; k++) {
+                if (r.nextInt(4) == 0) { mutate(e, new long[][]{{0, 80}, {21 * 512, 23 * 512}}, r); continue; }
+                int at = r.nextInt(t.length());
+                int len = Math.min(t.length() - at, r.nextInt(12));
+                t.replace(at, at + len, tokens[r.nextInt(tokens.length)]);
+            }
+            boolean rw = r.nextBoolean();
+            try (BlockNode n = d.open(new MemFile(t.toString().getBytes(), !rw), MemFile.context(img, !rw, Map.of("d-s001.vmdk", e)))) {
+                exercise(n, rw, r);
+                served++;
+            } catch (IOException x) {
+                assertTrue(x.getMessage() != null && !x.getMessage().isBlank(), "refusal without a message");
+                refused++;
+            } catch (RuntimeException | StackOverflowError | OutOfMemoryError x) {
+                throw new AssertionError("descriptor iteration " + iter + ": unchecked " + x + "\n" + t, x);
+            }
+        }
+        System.err.println("fuzz vmdk descriptors: " + refused + " refused, " + served + " served");
+        assertTrue(refused > 0 && served > 0);
     }
 
     static void mutate(byte[] m, long[][] hot, Random r) {

@@ -278,28 +278,40 @@ public final class Fpu {
         float af = Math.abs(f);
         if (af >= 0x1p-125f && af <= 0x1p127f) {
             // f is one of the two floats around X (or X itself) and both are normal and finite, nothing is tiny
-            double df = f;
-            if (df == r && e == 0) return Float.floatToRawIntBits(f);
+            if ((double) f == r && e == 0) return Float.floatToRawIntBits(f);
             st.flags |= NX;
             if (rm == RNE && castOk) return Float.floatToRawIntBits(f);
-            // sign(X - f): r - f is exact and, when nonzero, larger than |E| (which is below half an ulp of r)
-            boolean up = df != r ? r > df : e > 0;
-            float n = up ? Math.nextUp(f) : Math.nextDown(f);
-            float lo = up ? f : n, hi = up ? n : f;       // lo < X < hi
-            float res = switch (rm) {
-                case RDN -> lo;
-                case RUP -> hi;
-                case RTZ -> Math.abs(lo) < Math.abs(hi) ? lo : hi;
-                default -> {
-                    double m = ((double) lo + hi) * 0.5;  // the midpoint, exact in double
-                    if (r != m) yield r > m ? hi : lo;
-                    if (e != 0) yield e > 0 ? hi : lo;
-                    if (rm == RMM) yield Math.abs(lo) > Math.abs(hi) ? lo : hi;
-                    yield (Float.floatToRawIntBits(lo) & 1) == 0 ? lo : hi;
-                }
-            };
-            return Float.floatToRawIntBits(res);
+            return neighbourS(f, r, e, rm);
         }
+        return packS(r, e, rm, st);
+    }
+
+    /** The correctly rounded float when X = r + E is inexact and f = (float) r is a normal float next to X. */
+    private static int neighbourS(float f, double r, double e, int rm) {
+        // sign(X - f): r - f is exact and, when nonzero, larger than |E| (which is below half an ulp of r)
+        double df = f;
+        boolean up = df != r ? r > df : e > 0;            // X > f
+        int fb = Float.floatToRawIntBits(f);
+        boolean away = up == (fb >= 0);                   // X is farther from zero than f
+        int nb = away ? fb + 1 : fb - 1;                  // the float on X's other side (normal, finite)
+        switch (rm) {
+            case RUP: return up ? nb : fb;
+            case RDN: return up ? fb : nb;
+            case RTZ: return away ? fb : nb;
+            default: {
+                double m = (df + Float.intBitsToFloat(nb)) * 0.5;   // the midpoint, exact in double
+                if (r == m && e == 0) {                               // a tie
+                    if (rm == RMM) return away ? nb : fb;
+                    return (fb & 1) == 0 ? fb : nb;
+                }
+                boolean aboveM = r != m ? r > m : e > 0;              // X > m
+                return aboveM == up ? nb : fb;
+            }
+        }
+    }
+
+    /** Rounds X = r + E to binary32 by integer arithmetic (any magnitude; decides tininess and overflow). */
+    private static int packS(double r, double e, int rm, FpState st) {
         long rb = bits(r);
         boolean neg = rb < 0;
         int be = (int) (rb >>> 52) & 0x7ff;

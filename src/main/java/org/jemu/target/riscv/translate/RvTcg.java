@@ -74,7 +74,6 @@ public final class RvTcg {
         public boolean enter(RiscvCpu cpu, long pc) {
             if (interpretNext) {
                 interpretNext = false;
-                jumps.interpreted++;
                 return false;
             }
             RvUnit u = jumps.lookup(pc);
@@ -86,6 +85,7 @@ public final class RvTcg {
             long r = u.exec(cpu, pc);
             if ((r & RvUnit.INTERP) != 0) {
                 interpretNext = true;
+                jumps.interpExits++;
                 r &= ~RvUnit.INTERP;
             }
             cpu.pc = r;

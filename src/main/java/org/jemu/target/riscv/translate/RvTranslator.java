@@ -134,41 +134,68 @@ public final class RvTranslator {
         return op;
     }
 
-    Region discover(long entry, int cap) {
+    /** Rough bytecode size of an instruction's translation (guides the region size; the real size is checked). */
+    static int estimate(Decoder.Op op) {
+        Insn in = op.insn();
+        return switch (in.fmt) {
+            case LOAD, STORE, FLOAD, FSTORE -> 34;
+            case B -> 16;
+            case J, JR -> 22;
+            case R, R1, I, SHAMT, SHW, U -> 10;
+            default -> op.imm() == 7 && hasRm(in) ? 30 : 16;
+        };
+    }
+
+    Region discover(long entry, int cap) { return discover(entry, cap, BYTE_BUDGET); }
+
+    /** Target bytecode size of a region (below {@link #MAX_CODE}, leaving room for prologue, exits and errors in the estimate). */
+    static final int BYTE_BUDGET = 4200;
+    /** Exploration cost added to the bodies of called functions. */
+    static final long CALL_PENALTY = 1L << 40;
+
+    Region discover(long entry, int cap, int budget) {
+        int est = 0;
         TreeMap<Long, Decoder.Op> insns = new TreeMap<>();
         TreeSet<Long> leaders = new TreeSet<>();
         Map<Long, Boolean> stops = new HashMap<>();
-        ArrayDeque<Long> work = new ArrayDeque<>();
-        work.add(entry);
+        // Nearest code first (loops are compact around their head); the bodies of called functions only with
+        // what budget is left: they are penalised, so a region covers a hot loop rather than the cold code
+        // after it.
+        java.util.PriorityQueue<long[]> work = new java.util.PriorityQueue<>((a, b) -> Long.compare(a[1], b[1]));
+        work.add(new long[]{entry, 0});
         leaders.add(entry);
         List<long[]> edges = new ArrayList<>(); // {from, to}
         while (!work.isEmpty()) {
-            long pc = work.poll();
+            long[] w = work.poll();
+            long pc = w[0];
+            long penalty = w[1] >= CALL_PENALTY ? CALL_PENALTY : 0;
             while (true) {
                 if (insns.containsKey(pc)) { leaders.add(pc); break; }
-                if (insns.size() >= cap) { stops.putIfAbsent(pc, false); break; }
+                if (insns.size() >= cap || est >= budget) { stops.putIfAbsent(pc, false); break; }
                 Decoder.Op op = fetchDecode(pc);
                 if (op == null) { stops.put(pc, true); break; }
                 insns.put(pc, op);
+                est += estimate(op) + 8; // + its share of register traffic and exits
                 long next = pc + op.len();
                 Insn in = op.insn();
                 if (in.isBranch()) {
                     long t = pc + op.imm();
                     edges.add(new long[]{pc, t});
-                    if (leaders.add(t)) work.add(t);
-                    if (leaders.add(next)) work.addFirst(next);
+                    if (leaders.add(t)) work.add(new long[]{t, penalty + Math.abs(t - entry)});
+                    if (leaders.add(next)) work.add(new long[]{next, penalty + Math.abs(next - entry)});
                     break;
                 }
                 if (in == Insn.JAL) {
                     long t = pc + op.imm();
                     edges.add(new long[]{pc, t});
-                    if (leaders.add(t)) work.addFirst(t);
+                    boolean call = op.rd() != 0;
+                    if (leaders.add(t)) work.add(new long[]{t, (call ? CALL_PENALTY : penalty) + Math.abs(t - entry)});
                     // a call's return address is a likely re-entry point (the callee returns there)
-                    if (op.rd() != 0 && leaders.add(next)) work.add(next);
+                    if (call && leaders.add(next)) work.add(new long[]{next, penalty + Math.abs(next - entry)});
                     break;
                 }
                 if (in == Insn.JALR) {
-                    if (op.rd() != 0 && leaders.add(next)) work.add(next);
+                    if (op.rd() != 0 && leaders.add(next)) work.add(new long[]{next, penalty + Math.abs(next - entry)});
                     break;
                 }
                 pc = next;
@@ -178,8 +205,11 @@ public final class RvTranslator {
         leaders.removeIf(l -> !insns.containsKey(l));
         List<Long> leaderList = new ArrayList<>(leaders);
         BitSet loopHeads = new BitSet();
+        Map<Long, Integer> index = new HashMap<>();
+        for (int i = 0; i < leaderList.size(); i++) index.put(leaderList.get(i), i);
         for (long[] e : edges) {
-            if (e[1] <= e[0] && leaders.contains(e[1])) loopHeads.set(leaderList.indexOf(e[1]));
+            Integer i = index.get(e[1]);
+            if (e[1] <= e[0] && i != null) loopHeads.set(i);
         }
         return new Region(entry, insns, leaders, stops, loopHeads, leaderList);
     }
@@ -188,9 +218,9 @@ public final class RvTranslator {
 
     /** Translates the region at {@code entry}; null when the first instruction cannot be translated. */
     public Translation<RvUnit> translate(long entry) {
-        int cap = opts.maxRegionInsns();
+        int cap = opts.maxRegionInsns(), budget = BYTE_BUDGET;
         while (true) {
-            Region r = discover(entry, cap);
+            Region r = discover(entry, cap, budget);
             if (r.insns().isEmpty()) return null;
             String name = "TB_" + Long.toHexString(entry) + "_" + SEQ.incrementAndGet();
             ClassData cd = new ClassData();
@@ -198,6 +228,7 @@ public final class RvTranslator {
             int codeLen = codeLength(bytes);
             if (codeLen > MAX_CODE && cap > 4) {
                 cap = Math.max(4, r.insns().size() / 2);
+                budget /= 2;
                 if (stats != null) stats.splitRetries.increment();
                 continue;
             }
@@ -210,7 +241,7 @@ public final class RvTranslator {
             } catch (Throwable e) {
                 throw new IllegalStateException("defining translated unit " + name, e);
             }
-            long[] entries = r.leaderList().stream().mapToLong(Long::longValue).toArray();
+            long[] entries = {entry};
             long[] pages = r.insns().entrySet().stream()
                     .flatMapToLong(e -> java.util.stream.LongStream.of(e.getKey() >>> 12, (e.getKey() + e.getValue().len() - 1) >>> 12))
                     .distinct().toArray();
@@ -259,7 +290,9 @@ public final class RvTranslator {
         final Region r;
         final ClassData cd;
         final Map<Long, Label> labels = new HashMap<>();
-        final Label exit, dispatch;
+        final Label exit;
+        /** Return addresses of the region's calls that are blocks of the region: where its returns may continue. */
+        final TreeSet<Long> returnPoints = new TreeSet<>();
         final BitSet xUsed = new BitSet(), xWritten = new BitSet(), fUsed = new BitSet(), fWritten = new BitSet();
         /** Exit stubs emitted after the body: label, pc, kind. */
         final List<Object[]> stubs = new ArrayList<>();
@@ -271,11 +304,15 @@ public final class RvTranslator {
             this.r = r;
             this.cd = cd;
             exit = cb.newLabel();
-            dispatch = cb.newLabel();
             for (long l : r.leaderList()) labels.put(l, cb.newLabel());
             base = r.insns().firstKey();
             span = r.insns().lastKey() - base;
             for (Decoder.Op op : r.insns().values()) noteRegs(op);
+            for (var e : r.insns().entrySet()) {
+                Decoder.Op op = e.getValue();
+                long ra = e.getKey() + op.len();
+                if ((op.insn() == Insn.JAL || op.insn() == Insn.JALR) && op.rd() != 0 && labels.containsKey(ra)) returnPoints.add(ra);
+            }
             xUsed.clear(0);
             xWritten.clear(0);
         }
@@ -328,14 +365,8 @@ public final class RvTranslator {
             for (int i = fUsed.nextSetBit(0); i >= 0; i = fUsed.nextSetBit(i + 1)) {
                 cb.aload(FA).loadConstant(i).laload().lstore(fs(i));
             }
-            cb.lload(PC).lstore(XPC);
-            // dispatch on XPC: a block start of this region, else leave
-            cb.labelBinding(dispatch);
-            cb.lload(XPC).loadConstant(base).lsub().lstore(TMP);
-            cb.lload(TMP).loadConstant(span).invokestatic(CD_LONG, "compareUnsigned", MT_JJ_I).ifgt(exit);
-            List<SwitchCase> cases = new ArrayList<>();
-            for (long l : r.leaderList()) cases.add(SwitchCase.of((int) (l - base), labels.get(l)));
-            cb.lload(TMP).l2i().lookupswitch(exit, cases);
+            // single entry (keeps loops reducible, so C2 optimises them as loops)
+            cb.goto_(labels.get(r.entry()));
 
             for (int bi = 0; bi < r.leaderList().size(); bi++) {
                 long pc = r.leaderList().get(bi);
@@ -395,7 +426,16 @@ public final class RvTranslator {
                     cb.loadConstant(-2L).land().lstore(XPC);
                     if (op.rd() != 0) { cb.loadConstant(next); stx(op.rd()); }
                     cb.aload(CPU).invokestatic(CD_ACCESS, "exitRequest", MT_CPU_I).ifne(exit);
-                    cb.goto_(dispatch);
+                    // a return to one of the region's call sites continues inside; anything else leaves
+                    if (!returnPoints.isEmpty()) {
+                        cb.lload(XPC).loadConstant(base).lsub().lstore(TMP);
+                        cb.lload(TMP).loadConstant(span).invokestatic(CD_LONG, "compareUnsigned", MT_JJ_I).ifgt(exit);
+                        List<SwitchCase> cases = new ArrayList<>();
+                        for (long l : returnPoints) cases.add(SwitchCase.of((int) (l - base), labels.get(l)));
+                        cb.lload(TMP).l2i().lookupswitch(exit, cases);
+                    } else {
+                        cb.goto_(exit);
+                    }
                     return;
                 }
                 emitInsn(op, pc);

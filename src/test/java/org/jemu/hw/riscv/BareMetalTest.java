@@ -1,0 +1,45 @@
+package org.jemu.hw.riscv;
+
+import org.jemu.testutil.Jemu;
+import org.jemu.testutil.Need;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Our own bare-metal programs (tests/guest/baremetal/*.S, cross-compiled here with
+ * riscv64-linux-gnu-gcc -nostdlib) run with {@code -M virt -bios none -kernel X.elf}: each checks
+ * one part of the privileged architecture and powers off through sifive_test with status 0 (PASS)
+ * or the number of the failed check. The same programs pass on qemu-system-riscv64.
+ */
+class BareMetalTest {
+    static Path build(String name) throws IOException, InterruptedException {
+        Path cc = Need.tool("riscv64-linux-gnu-gcc");
+        Path dir = Jemu.home().resolve("tests/guest/baremetal");
+        Path src = dir.resolve(name + ".S");
+        Path out = Jemu.home().resolve("target/guest-bin/baremetal-" + name + ".elf");
+        Files.createDirectories(out.getParent());
+        long newest = Math.max(Files.getLastModifiedTime(src).toMillis(), Files.getLastModifiedTime(dir.resolve("common.h")).toMillis());
+        if (Files.exists(out) && Files.getLastModifiedTime(out).toMillis() >= newest) return out;
+        Jemu.Result r = Jemu.run(List.of(cc.toString(), "-nostdlib", "-static", "-Wl,-N", "-Wl,-Ttext=0x80000000",
+                "-Wl,--build-id=none", "-Wl,--no-warn-rwx-segments", "-o", out.toString(), src.toString()), 60);
+        assertEquals(0, r.exit(), r.toString());
+        return out;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"traps", "deleg", "counters", "timer", "extint", "pmp", "paging"})
+    void runs(String name) throws Exception {
+        Path elf = build(name);
+        Jemu.Result r = Jemu.run(List.of(Jemu.bin("jemu-system-riscv64").toString(), "-M", "virt", "-nographic",
+                "-bios", "none", "-kernel", elf.toString()), new byte[0], 120, null);
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.stdout().contains("PASS"), r.toString());
+    }
+}
