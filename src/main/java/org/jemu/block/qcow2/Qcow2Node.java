@@ -641,6 +641,7 @@ public final class Qcow2Node implements BlockNode {
         boolean copied = (entry & QCOW_OFLAG_COPIED) != 0;
         if (!compressed && host != 0 && copied) {
             if ((host & (cs - 1)) != 0) throw new BlockException("Data cluster offset 0x" + Long.toHexString(host) + " unaligned (image corrupt)");
+            if (host >= file.size()) throw new BlockException("Data cluster offset 0x" + Long.toHexString(host) + " beyond the end of the file (image corrupt)");
             // in place
             if (!extL2) {
                 if ((entry & QCOW_OFLAG_ZERO) != 0) {
@@ -1060,6 +1061,29 @@ public final class Qcow2Node implements BlockNode {
         }
     }
 
+    /** Refuses up front (before anything is modified) when one more reference would overflow a refcount. */
+    private void checkRoomForReference(long[] table) throws IOException {
+        if (refcountBits == 64) return;
+        long max = maxRefcount();
+        for (long e : table) {
+            long l2off = e & L1E_OFFSET_MASK;
+            if (l2off == 0) continue;
+            if (getRefcount(l2off >>> cb) >= max) throw new BlockException("Refcount overflow: refcount_bits=" + refcountBits + " cannot count another reference to cluster " + (l2off >>> cb));
+            long[] t = loadL2(l2off);
+            for (int j = 0; j < (1 << l2Bits); j++) {
+                long x = t[extL2 ? 2 * j : j];
+                if ((x & QCOW_OFLAG_COMPRESSED) != 0) {
+                    long[] p = parseCompressed(x);
+                    for (long c = p[0] >>> cb; c <= (p[0] + p[1] - 1) >>> cb; c++) {
+                        if (getRefcount(c) >= max) throw new BlockException("Refcount overflow: refcount_bits=" + refcountBits + " cannot count another reference to cluster " + c);
+                    }
+                } else if ((x & L2E_OFFSET_MASK) != 0 && getRefcount((x & L2E_OFFSET_MASK) >>> cb) >= max) {
+                    throw new BlockException("Refcount overflow: refcount_bits=" + refcountBits + " cannot count another reference to cluster " + ((x & L2E_OFFSET_MASK) >>> cb));
+                }
+            }
+        }
+    }
+
     private long[] readSnapshotL1(QCowSnapshotHeader s) throws IOException {
         return readLongs(s.l1_table_offset, s.l1_size);
     }
@@ -1071,6 +1095,7 @@ public final class Qcow2Node implements BlockNode {
             throw new BlockException("Snapshot with name '" + name + "' already exists");
         }
         if (snapshots.size() >= QCOW_MAX_SNAPSHOTS) throw new BlockException("Too many snapshots");
+        checkRoomForReference(l1);
         long maxId = 0;
         for (QCowSnapshotHeader s : snapshots) try { maxId = Math.max(maxId, Long.parseLong(s.id_str)); } catch (NumberFormatException e) { /* non-numeric id */ }
         QCowSnapshotHeader sn = new QCowSnapshotHeader();
@@ -1145,6 +1170,7 @@ public final class Qcow2Node implements BlockNode {
         QCowSnapshotHeader sn = findSnapshot(idOrName);
         if (sn == null) throw new BlockException("Could not find snapshot");
         long[] sl1 = readSnapshotL1(sn);
+        checkRoomForReference(sl1);
         if (sl1.length > l1.length) growL1(sl1.length);
         // take references for the snapshot's tree first, then switch, then drop the old tree's
         updateSnapshotRefcount(sl1, false, 1);
@@ -1208,7 +1234,7 @@ public final class Qcow2Node implements BlockNode {
         if (o.preallocation != null) throw new BlockException("Cannot change preallocation mode");
         int newVersion = version != null ? version : h.version;
         boolean lazy = o.lazyRefcounts != null ? o.lazyRefcounts : lazyRefcounts();
-        if (lazy && newVersion < 3) throw new BlockException("Lazy refcounts only supported with compatibility level 1.1 and above (use compat=1.1 or greater)");
+        if (lazy && newVersion < 3) throw new BlockException("Lazy refcounts only supported with compatibility level 1.1 and above (use version=v3 or greater)");
         if (newVersion < 3) {
             if (h.compression_type != 0) throw new BlockException("Cannot downgrade an image with a non-zlib compression type");
             if (extL2) throw new BlockException("Cannot downgrade an image with extended L2 entries");
