@@ -374,7 +374,7 @@ public final class SystemRiscv64 {
         for (QemuOpts dev : a.devices) {
             String driver = dev.take("driver", "");
             VirtioDevice vd = switch (driver) {
-                case "virtio-blk-device", "virtio-blk" -> {
+                case "virtio-blk-device", "virtio-blk", "virtio-blk-pci" -> {
                     String drive = dev.take("drive", null);
                     if (drive == null) throw new OptionException("-device " + driver + ": drive property not set");
                     BlockNode n = nodes.get(drive);
@@ -383,14 +383,20 @@ public final class SystemRiscv64 {
                     String serialNo = dev.take("serial", null);
                     yield new VirtioBlk(n, readOnlyById.get(drive), serialNo);
                 }
-                case "virtio-rng-device", "virtio-rng" -> new VirtioRng();
-                case "virtio-blk-pci", "virtio-rng-pci" -> throw new OptionException("-device " + driver + ": virtio-pci devices are not supported yet; use " + driver.replace("-pci", "-device") + " (virtio-mmio)");
-                case "help" -> { System.out.println("virtio-blk-device\nvirtio-rng-device"); throw new Exit(0); }
+                case "virtio-rng-device", "virtio-rng", "virtio-rng-pci" -> new VirtioRng();
+                case "help" -> { System.out.println("virtio-blk-device\nvirtio-blk-pci\nvirtio-rng-device\nvirtio-rng-pci"); throw new Exit(0); }
                 default -> throw new OptionException("-device " + driver + ": '" + driver + "' is not a valid device model name");
             };
             dev.take("id", null);
-            dev.rejectUnknown();
-            m.addVirtioMmio(vd);
+            if (driver.endsWith("-pci")) {
+                String addr = dev.take("addr", null);
+                if (addr != null) throw new OptionException("-device " + driver + ",addr=" + addr + ": addr= is not supported (devices take the next free slot)");
+                dev.rejectUnknown();
+                m.addVirtioPci(vd);
+            } else {
+                dev.rejectUnknown();
+                m.addVirtioMmio(vd);
+            }
         }
     }
 
@@ -422,7 +428,8 @@ public final class SystemRiscv64 {
                 Block device options:
                 -drive file=F[,format=raw|qcow2|...][,if=virtio|none][,id=ID][,readonly=on][,cache=writeback|none|writethrough|directsync|unsafe]
                 -blockdev driver=FMT,node-name=N,file.filename=F[,read-only=on]
-                -device virtio-blk-device,drive=ID | virtio-rng-device
+                -device virtio-blk-device,drive=ID | virtio-rng-device (virtio-mmio)
+                -device virtio-blk-pci,drive=ID | virtio-rng-pci (virtio-pci, modern, INTx)
 
                 Boot options:
                 -bios default|none|FILE  firmware (default: OpenSBI fw_dynamic.bin)
