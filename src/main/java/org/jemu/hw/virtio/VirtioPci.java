@@ -298,7 +298,7 @@ public final class VirtioPci extends PciConfigSpace implements VirtioTransport {
     }
 
     /** Lets host-side events (console input) run a queue's handler as a notification would. */
-    public void kick(int q) { notifyQueue(q); }
+    @Override public void kick(int q) { notifyQueue(q); }
 
     @Override public synchronized VirtQueue queue(int index) {
         return index < queues.length && (status & VirtioMmio.STATUS_NEEDS_RESET) == 0 && busMaster() ? queues[index] : null;
