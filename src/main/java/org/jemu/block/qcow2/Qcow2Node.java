@@ -308,7 +308,7 @@ public final class Qcow2Node implements BlockNode {
         long per = 1L << rbBits;
         // place the new block inside the range it describes (it then counts itself)
         long k = i * per;
-        while (inReserved(k) || getRefcount(k) != 0) k++;
+        while (inReserved(k) || avoid.contains(k) || getRefcount(k) != 0) k++;
         long blockOff = k << cb;
         byte[] rb = new byte[cs];
         boolean self = (k >>> rbBits) == i;
@@ -318,11 +318,20 @@ public final class Qcow2Node implements BlockNode {
         reftable[(int) i] = blockOff;
         writeLong(h.refcount_table_offset + i * 8, blockOff);
         if (!self) {
+            // the block lives in another block's range; that block may have to be created too, and must
+            // not pick this same cluster
             long rs = reservedStart, re = reservedEnd;
-            setRefcount(k, 1);
-            reservedStart = rs; reservedEnd = re;
+            avoid.add(k);
+            try {
+                setRefcount(k, 1);
+            } finally {
+                avoid.remove(k);
+                reservedStart = rs; reservedEnd = re;
+            }
         }
     }
+
+    private final java.util.Set<Long> avoid = new java.util.HashSet<>();
 
     private boolean inReserved(long c) { return c >= reservedStart && c < reservedEnd; }
 
@@ -589,12 +598,51 @@ public final class Qcow2Node implements BlockNode {
     synchronized void writeGuest(long offset, byte[] buf, int pos, int len) throws IOException {
         checkWritable();
         while (len > 0) {
+            if (!extL2 && (offset & (cs - 1)) == 0 && len >= 2 * cs) {
+                int done = writeRun(offset >>> cb, buf, pos, len >>> cb);
+                if (done > 0) {
+                    offset += (long) done << cb; pos += done << cb; len -= done << cb;
+                    continue;
+                }
+            }
             long gc = offset >>> cb;
             int in = (int) (offset & (cs - 1));
             int n = Math.min(len, cs - in);
             writeCluster(gc, in, buf, pos, n);
             offset += n; pos += n; len -= n;
         }
+    }
+
+    /**
+     * Whole clusters into consecutive unallocated entries of one L2 table: one contiguous allocation,
+     * one data write, one L2 write (refcounts, then data, then L2 — the same order as one by one).
+     * Returns the number of clusters written (0 = not applicable here).
+     */
+    private int writeRun(long gc, byte[] buf, int pos, int maxClusters) throws IOException {
+        long[] l2o = new long[1];
+        long[] t = l2ForWrite(gc, l2o);
+        int idx = (int) (gc & ((1L << l2Bits) - 1));
+        int k = 0;
+        int lim = Math.min(maxClusters, (1 << l2Bits) - idx);
+        while (k < lim && t[idx + k] == 0) k++;
+        if (k < 2) return 0;
+        // one cluster at a time (the well-trodden path, refcount blocks may land in between); stop at a gap
+        long host = allocClusters(1);
+        int got = 1;
+        while (got < k) {
+            long nx = allocClusters(1);
+            if (nx != host + ((long) got << cb)) { addRefcount(nx >>> cb, -1); break; }
+            got++;
+        }
+        k = got;
+        file.write(host, ByteBuffer.wrap(buf, pos, k << cb));
+        ByteBuffer e = ByteBuffer.allocate(8 * k);
+        for (int i = 0; i < k; i++) {
+            t[idx + i] = (host + ((long) i << cb)) | QCOW_OFLAG_COPIED;
+            e.putLong(8 * i, t[idx + i]);
+        }
+        file.write(l2o[0] + 8L * idx, e);
+        return k;
     }
 
     /** Returns the L2 table for guest cluster {@code gc} ready to be modified (allocated / copied as needed). */
