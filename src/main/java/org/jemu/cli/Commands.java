@@ -96,7 +96,7 @@ final class Commands {
             try {
                 if (bfmt == null) {
                     String det = b != null ? b.formatName() : "raw";
-                    throw new Fail(filename + ": Backing file specified without backing format\nDetected format of " + det + ".");
+                    throw new Fail(filename + ": Backing file specified without backing format\nDetected format of " + det + ".\u0000");
                 }
                 if (size == null) {
                     if (b == null) throw new Fail(filename + ": Image creation needs a size parameter");

@@ -30,21 +30,24 @@ final class Getopt {
                 Boolean hasArg = longs.get(name);
                 if (hasArg == null) throw new Error("unrecognized option '" + a + "'");
                 if (hasArg && val == null) {
-                    if (i + 1 >= argv.length) throw new Error("option '--" + name + "' requires an argument");
+                    if (i + 1 >= argv.length) throw new Error("missing argument for option '--" + name + "'");
                     val = argv[++i];
-                } else if (!hasArg && val != null) throw new Error("option '--" + name + "' doesn't allow an argument");
+                } else if (!hasArg && val != null) throw new Error("unrecognized option '" + a + "'");
                 opts.add(new Opt(name, val));
             } else if (a.startsWith("-") && a.length() > 1) {
                 for (int j = 1; j < a.length(); j++) {
                     char c = a.charAt(j);
                     int k = shortSpec.indexOf(c);
-                    if (k < 0 || c == ':') throw new Error("invalid option -- '" + c + "'");
+                    if (k < 0 || c == ':') {
+                        // qemu-img prints argv[optind - 1], which is this word only when c ends it
+                        throw new Error("unrecognized option '" + (j == a.length() - 1 ? a : argv[i - 1]) + "'");
+                    }
                     boolean hasArg = k + 1 < shortSpec.length() && shortSpec.charAt(k + 1) == ':';
                     if (hasArg) {
                         String v;
                         if (j + 1 < a.length()) v = a.substring(j + 1);
                         else if (i + 1 < argv.length) v = argv[++i];
-                        else throw new Error("option requires an argument -- '" + c + "'");
+                        else throw new Error("missing argument for option '-" + c + "'");
                         opts.add(new Opt(String.valueOf(c), v));
                         break;
                     }

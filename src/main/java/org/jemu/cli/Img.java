@@ -75,7 +75,9 @@ public final class Img {
                 default -> throw usage("Command not found: " + cmd);
             };
         } catch (Fail f) {
-            if (!f.getMessage().isEmpty()) err.println(NAME + ": " + f.getMessage());
+            // QEMU's "Detected format of X." error ends without a newline
+            if (f.getMessage().endsWith("\u0000")) err.print(NAME + ": " + f.getMessage().substring(0, f.getMessage().length() - 1));
+            else if (!f.getMessage().isEmpty()) err.println(NAME + ": " + f.getMessage());
             return f.rc;
         } catch (Getopt.Error e) {
             err.println(NAME + ": " + e.getMessage());
@@ -168,7 +170,7 @@ public final class Img {
         try {
             if (fmt != null) BlockDrivers.require(fmt);
         } catch (BlockException e) {
-            throw new Fail("Unknown file format '" + fmt + "'");
+            throw new Fail("Could not open '" + filename + "': Unknown driver '" + fmt + "'");
         }
         try {
             return BlockDrivers.open(filename, fmt, readOnly, o);

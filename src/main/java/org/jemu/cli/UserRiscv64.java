@@ -63,8 +63,8 @@ public final class UserRiscv64 {
 
     public static void main(String[] args) {
         try {
-            if (args.length == 2 && args[0].equals(Fork.CHILD_OPTION)) {
-                Fork.runChild(Integer.parseInt(args[1]), RiscvHart::new);
+            if (args.length == 3 && args[0].equals(Fork.CHILD_OPTION)) {
+                Fork.runChild(Integer.parseInt(args[1]), args[2], RiscvHart::new);
                 return;
             }
             if (args.length == 1 && args[0].equals("--jemu-train")) {
@@ -122,6 +122,7 @@ public final class UserRiscv64 {
             Log.toFile(o.logFile, true);
         }
         if (Log.on(Log.Item.STRACE)) o.strace = true;
+        UserMode.releasePlaceholders(System.getenv("JEMU_PLACEHOLDER_FDS"));
         String program = args[i];
         List<byte[]> argv = new ArrayList<>();
         argv.add((argv0 != null ? argv0 : program).getBytes(StandardCharsets.UTF_8));

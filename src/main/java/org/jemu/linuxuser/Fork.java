@@ -126,13 +126,15 @@ public final class Fork {
     // ------------------------------------------------------------------ spawning the child JVM
 
     private static final FunctionDescriptor INT_PTR = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS);
-    private static MethodHandle faInit, faAddClose, attrInit, attrSetFlags, attrSetMask, attrSetDefault, posixSpawn;
+    private static MethodHandle faInit, faAddClose, faAddOpen, attrInit, attrSetFlags, attrSetMask, attrSetDefault, posixSpawn;
 
     private static synchronized void linkSpawn() {
         if (posixSpawn != null) return;
         faInit = Host.libc("posix_spawn_file_actions_init", INT_PTR);
         faAddClose = Host.libc("posix_spawn_file_actions_addclose",
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        faAddOpen = Host.libc("posix_spawn_file_actions_addopen", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
         attrInit = Host.libc("posix_spawnattr_init", INT_PTR);
         attrSetFlags = Host.libc("posix_spawnattr_setflags",
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_SHORT));
@@ -184,6 +186,18 @@ public final class Fork {
         if (!cmd.contains("-Xlog:disable")) cmd.addAll(1, childJvmOptions());
         cmd.add(CHILD_OPTION);
         cmd.add(Integer.toString(stateFd));
+        // low fds the guest does not use are held with /dev/null while the child JVM starts (see
+        // UserMode.releasePlaceholders), so the child JVM's own fds do not take numbers the guest may want
+        List<Integer> open = Syscalls.openFds();
+        StringBuilder ph = new StringBuilder();
+        List<Integer> placeholders = new ArrayList<>();
+        for (int fd = 3; fd < 20; fd++) {
+            if (open.contains(fd) && !p.sys.isReserved(fd)) continue;
+            placeholders.add(fd);
+            if (ph.length() > 0) ph.append(',');
+            ph.append(fd);
+        }
+        cmd.add(ph.length() == 0 ? "-" : ph.toString());
         try (Arena a = Arena.ofConfined()) {
             MemorySegment argv = a.allocate(8L * (cmd.size() + 1));
             for (int i = 0; i < cmd.size(); i++) argv.setAtIndex(ValueLayout.ADDRESS, i, a.allocateFrom(cmd.get(i)));
@@ -197,6 +211,10 @@ public final class Fork {
                         && (Host.syscall(Host.FCNTL, fd, 1) & 1) == 0) {
                     r = (int) faAddClose.invokeExact(fa, fd);
                 }
+            }
+            MemorySegment devnull = a.allocateFrom("/dev/null");
+            for (int fd : placeholders) {
+                r = (int) faAddOpen.invokeExact(fa, fd, devnull, 0, 0);
             }
             r = (int) attrInit.invokeExact(attr);
             r = (int) attrSetFlags.invokeExact(attr, (short) (0x04 | 0x08)); // SETSIGDEF | SETSIGMASK
@@ -221,7 +239,7 @@ public final class Fork {
     // ------------------------------------------------------------------ the child side
 
     /** Rebuilds the forked process from the parent's memfd and runs it (never returns). */
-    public static void runChild(int fd, Function<GuestMemory, Hart> hartFactory) throws IOException {
+    public static void runChild(int fd, String placeholders, Function<GuestMemory, Hart> hartFactory) throws IOException {
         long hlen;
         byte[] header;
         try (Arena a = Arena.ofConfined()) {
@@ -237,6 +255,7 @@ public final class Fork {
         if (in.readInt() != MAGIC) throw new IOException("bad fork state");
         Options opts = Options.read(in);
         applyLogOptions(opts);
+        if (!placeholders.equals("-")) UserMode.releasePlaceholders(placeholders);
         GuestMemory mem = GuestMemory.reserve(UserMode.GUEST_SPACE, -1);
         LinuxProcess p = new LinuxProcess(opts, mem, hartFactory);
         p.exe = Path.of(in.readUTF());

@@ -43,8 +43,20 @@ public final class Syscalls {
         for (int fd : openFds()) if (!guestFds.contains(fd) && fd < reservedFd.length) reservedFd[fd] = true;
     }
 
-    /** The heuristic at first start: fds the JVM opened (its runtime image, jars) are reserved. */
+    /**
+     * At first start: every fd open now that the launcher did not list as inherited (JEMU_GUEST_FDS) is the
+     * JVM's. Without that list, a heuristic: fds on the JVM's runtime image and jars.
+     */
     public void reserveJvmFds() {
+        String inherited = System.getenv("JEMU_GUEST_FDS");
+        if (inherited != null) {
+            java.util.Set<Integer> guest = new java.util.HashSet<>();
+            for (String f : inherited.split(",")) {
+                try { guest.add(Integer.parseInt(f.trim())); } catch (NumberFormatException ignored) { /* skip */ }
+            }
+            reserveHostFds(guest);
+            return;
+        }
         String javaHome = System.getProperty("java.home");
         for (int fd : openFds()) {
             try {
@@ -391,10 +403,10 @@ public final class Syscalls {
                 long n = a0;
                 if (n < 0 || n > 65536) return -Errno.EINVAL;
                 long bytes = (n + 63) / 64 * 8;
-                long sigmaskPtr = 0;
-                if (a5 != 0) sigmaskPtr = m.read64(a5);
+                long sigmaskPtr = 0, sigsetSize = 8;
+                if (a5 != 0) { sigmaskPtr = m.read64(a5); sigsetSize = m.read64(a5 + 8); }
                 long ms = sigmaskPtr;
-                return sigmaskedWait(t, ms, 8, () -> blocking(t, false, Host.PSELECT6, n, bufOrNull(a1, bytes, true),
+                return sigmaskedWait(t, ms, sigsetSize, () -> blocking(t, false, Host.PSELECT6, n, bufOrNull(a1, bytes, true),
                         bufOrNull(a2, bytes, true), bufOrNull(a3, bytes, true), bufOrNull(a4, 16, true), 0));
             }
             case 20: return Host.syscall(Host.EPOLL_CREATE1, a0);

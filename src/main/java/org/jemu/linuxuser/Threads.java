@@ -75,7 +75,7 @@ public final class Threads {
         } catch (StackOverflowError | OutOfMemoryError e) {
             System.err.println("jemu-riscv64: out of host resources in guest thread " + t.tid + ": " + e);
             p.exitGroup(255);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             System.err.println("jemu-riscv64: internal error in guest thread " + t.tid + " at pc 0x"
                     + Long.toHexString(t.cpu.pc()) + ": " + e);
             if (System.getenv("JEMU_DEBUG") != null) e.printStackTrace();

@@ -59,8 +59,42 @@ public final class UserMode {
         Threads.runThread(p, t);
     }
 
-    /** The host environment in its original order (what QEMU hands the guest). */
+    /**
+     * The launcher keeps fds 3..19 busy with /dev/null while the JVM starts (JEMU_PLACEHOLDER_FDS), so the
+     * JVM's own descriptors land above them and the low numbers shell scripts use (exec 3>&1) stay free for
+     * the guest. Call after everything the JVM opens at start (log file included) is open.
+     */
+    public static void releasePlaceholders(String list) {
+        if (list == null || list.isEmpty()) return;
+        for (String f : list.split(",")) {
+            try {
+                int fd = Integer.parseInt(f.trim());
+                if (Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString().equals("/dev/null")) {
+                    Host.syscall(Host.CLOSE, fd);
+                }
+            } catch (NumberFormatException | IOException ignored) {
+                // not ours
+            }
+        }
+    }
+
+    /** Variables the launcher added for itself, hidden from the guest. */
+    static boolean launcherVariable(String entry) {
+        String added = System.getenv("JEMU_ENV_ADDED");
+        if (entry.startsWith("JEMU_ENV_ADDED=") || entry.startsWith("JEMU_PLACEHOLDER_FDS=") || entry.startsWith("JEMU_GUEST_FDS=")) return true;
+        if (added == null) return false;
+        for (String n : added.split(" ")) if (!n.isEmpty() && entry.startsWith(n + "=")) return true;
+        return false;
+    }
+
+    /** The host environment in its original order (what QEMU hands the guest), without the launcher's own variables. */
     public static List<String> hostEnvironment() {
+        List<String> out = rawEnvironment();
+        out.removeIf(UserMode::launcherVariable);
+        return out;
+    }
+
+    private static List<String> rawEnvironment() {
         try {
             byte[] b = Files.readAllBytes(Path.of("/proc/self/environ"));
             List<String> out = new java.util.ArrayList<>();

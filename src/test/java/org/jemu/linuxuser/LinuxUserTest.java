@@ -199,11 +199,37 @@ class LinuxUserTest {
                 "printf 'b 2\\na 1\\nc 3\\n' | sort | sed 's/ /=/' | awk -F= '{s += $2; print $1} END {print \"sum\", s}'",
                 "tar czf x.tgz src && rm -r src && tar xzf x.tgz && cat src/f*.txt | md5sum",
                 "ls src | wc -l",
+                "tar cf - src | gzip -c | gzip -dc | tar tf - | sort",
+                "/bin/echo host program; exec 3>&1; echo via fd 3 >&3",
                 "echo $((6 * 7)) $(basename /a/b/c)",
                 "cd /; rm -rf $d; exit 3", "");
+        script = "BB=" + busybox() + "\n" + script;
         Jemu.Result r = same(List.of(busybox().toString(), "sh", "-c", script), null);
         assertEquals(3, r.exit());
+        assertTrue(r.stdout().contains("src/f2.txt") && r.stdout().contains("host program"), r.toString());
         assertTrue(r.stdout().contains("sum 6") && r.stdout().contains("42 c"), r.toString());
+    }
+
+    /** A host SIGTERM reaches the guest's handler (trap); with the default action jemu dies of SIGTERM. */
+    @Test
+    void hostSignalsReachTheGuest() throws Exception {
+        for (boolean trap : new boolean[] {true, false}) {
+            String sh = (trap ? "trap 'echo got TERM; exit 9' TERM; " : "") + "echo ready; while :; do read -t 1 x; done";
+            Process pr = new ProcessBuilder(Jemu.bin("jemu-riscv64").toString(), busybox().toString(), "sh", "-c", sh)
+                    .redirectErrorStream(true).start();
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(pr.getInputStream()));
+            assertEquals("ready", in.readLine());
+            new ProcessBuilder("kill", "-TERM", Long.toString(pr.pid())).start().waitFor();
+            assertTrue(pr.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+            StringBuilder rest = new StringBuilder();
+            for (String l; (l = in.readLine()) != null; ) rest.append(l).append('\n');
+            if (trap) {
+                assertEquals(9, pr.exitValue(), rest.toString());
+                assertEquals("got TERM\n", rest.toString());
+            } else {
+                assertEquals(128 + 15, pr.exitValue(), rest.toString());
+            }
+        }
     }
 
     @Test

@@ -99,6 +99,31 @@ public final class FileNode implements BlockNode {
     /** Reads; bytes past the end of the file read as zeroes (as QEMU's file-posix). */
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
+        try {
+            read0(offset, dst);
+        } catch (BlockException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new BlockException("Could not read from '" + path + "' at offset " + offset + ": " + reason(e));
+        }
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src) throws IOException {
+        try {
+            write0(offset, src);
+        } catch (BlockException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new BlockException("Could not write to '" + path + "' at offset " + offset + ": " + reason(e));
+        }
+    }
+
+    private static String reason(IOException e) {
+        return e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : String.valueOf(e.getMessage());
+    }
+
+    private void read0(long offset, ByteBuffer dst) throws IOException {
         if (offset < 0) throw new BlockException("read at negative offset " + offset);
         if (cache.direct) { directRead(offset, dst); return; }
         while (dst.hasRemaining()) {
@@ -108,8 +133,7 @@ public final class FileNode implements BlockNode {
         }
     }
 
-    @Override
-    public void write(long offset, ByteBuffer src) throws IOException {
+    private void write0(long offset, ByteBuffer src) throws IOException {
         if (readOnly) throw new BlockException("Cannot write to a read-only node '" + path + "'");
         if (offset < 0) throw new BlockException("write at negative offset " + offset);
         long end = offset + src.remaining();
@@ -156,7 +180,11 @@ public final class FileNode implements BlockNode {
     @Override
     public void flush() throws IOException {
         if (readOnly || cache.noFlush) return;
-        ch.force(false);
+        try {
+            ch.force(false);
+        } catch (IOException e) {
+            throw new BlockException("Could not flush '" + path + "': " + reason(e));
+        }
     }
 
     /** Sets the file length (QEMU's truncate of the protocol node). */

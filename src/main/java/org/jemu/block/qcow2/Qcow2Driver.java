@@ -76,11 +76,11 @@ public final class Qcow2Driver implements BlockDriver {
                 throw new BlockException("Refcount width must be a power of two and may not exceed 64 bits");
             }
             if (version < 3 && refBits != 16) {
-                throw new BlockException("Different refcount widths than 16 bits require compatibility level 1.1 or above (use compat=1.1 or greater)");
+                throw new BlockException("Different refcount widths than 16 bits require compatibility level 1.1 or above (use version=v3 or greater)");
             }
             boolean lazy = o != null && o.takeBool("lazy_refcounts", false);
             if (lazy && version < 3) {
-                throw new BlockException("Lazy refcounts only supported with compatibility level 1.1 and above (use compat=1.1 or greater)");
+                throw new BlockException("Lazy refcounts only supported with compatibility level 1.1 and above (use version=v3 or greater)");
             }
             String ct = o == null ? "zlib" : o.take("compression_type", "zlib");
             int ctype = switch (ct) {
@@ -89,10 +89,10 @@ public final class Qcow2Driver implements BlockDriver {
                 default -> throw new BlockException("Parameter 'compression-type' does not accept value '" + ct + "'");
             };
             if (version < 3 && ctype != 0) {
-                throw new BlockException("Non-zlib compression type is only supported with compatibility level 1.1 and above (use compat=1.1 or greater)");
+                throw new BlockException("Non-zlib compression type is only supported with compatibility level 1.1 and above (use version=v3 or greater)");
             }
             boolean ext = o != null && o.takeBool("extended_l2", false);
-            if (ext && version < 3) throw new BlockException("Extended L2 entries are only supported with compatibility level 1.1 and above (use compat=1.1 or greater)");
+            if (ext && version < 3) throw new BlockException("Extended L2 entries are only supported with compatibility level 1.1 and above (use version=v3 or greater)");
             if (ext && cb < 14) throw new BlockException("Extended L2 entries are only supported with cluster sizes of at least 16384 bytes");
             String pre = o == null ? "off" : o.take("preallocation", "off");
             if (!List.of("off", "metadata", "falloc", "full").contains(pre)) {
@@ -140,17 +140,18 @@ public final class Qcow2Driver implements BlockDriver {
         }
         FileNode.create(path, 0);
         try (FileNode f = FileNode.open(path, false, CacheMode.WRITEBACK)) {
-            f.write(0, ByteBuffer.wrap(hdr));
+            // refcount block and table first, the header last: a crash before it leaves no image at all
+            byte[] rb = new byte[cs];
+            // clusters 0 (header), 1 (refcount table), 2 (refcount block) have refcount 1
+            Qcow2Node.setRefcountRaw(rb, h.refcount_order, 0, 1);
+            Qcow2Node.setRefcountRaw(rb, h.refcount_order, 1, 1);
+            Qcow2Node.setRefcountRaw(rb, h.refcount_order, 2, 1);
+            f.write(2L * cs, ByteBuffer.wrap(rb));
             ByteBuffer rt = ByteBuffer.allocate(cs);
             rt.putLong(0, 2L * cs);
             f.write(cs, rt);
-            byte[] rb = new byte[cs];
-            // clusters 0 (header), 1 (refcount table), 2 (refcount block) have refcount 1
-            QcowHeader tmp = h;
-            Qcow2Node.setRefcountRaw(rb, tmp.refcount_order, 0, 1);
-            Qcow2Node.setRefcountRaw(rb, tmp.refcount_order, 1, 1);
-            Qcow2Node.setRefcountRaw(rb, tmp.refcount_order, 2, 1);
-            f.write(2L * cs, ByteBuffer.wrap(rb));
+            f.flush();
+            f.write(0, ByteBuffer.wrap(hdr));
             f.flush();
         }
         try (FileNode f = FileNode.open(path, false, CacheMode.WRITEBACK)) {

@@ -308,7 +308,7 @@ public final class Qcow2Node implements BlockNode {
         long per = 1L << rbBits;
         // place the new block inside the range it describes (it then counts itself)
         long k = i * per;
-        while (inReserved(k) || getRefcount(k) != 0) k++;
+        while (inReserved(k) || avoid.contains(k) || getRefcount(k) != 0) k++;
         long blockOff = k << cb;
         byte[] rb = new byte[cs];
         boolean self = (k >>> rbBits) == i;
@@ -318,11 +318,20 @@ public final class Qcow2Node implements BlockNode {
         reftable[(int) i] = blockOff;
         writeLong(h.refcount_table_offset + i * 8, blockOff);
         if (!self) {
+            // the block lives in another block's range; that block may have to be created too, and must
+            // not pick this same cluster
             long rs = reservedStart, re = reservedEnd;
-            setRefcount(k, 1);
-            reservedStart = rs; reservedEnd = re;
+            avoid.add(k);
+            try {
+                setRefcount(k, 1);
+            } finally {
+                avoid.remove(k);
+                reservedStart = rs; reservedEnd = re;
+            }
         }
     }
+
+    private final java.util.Set<Long> avoid = new java.util.HashSet<>();
 
     private boolean inReserved(long c) { return c >= reservedStart && c < reservedEnd; }
 
@@ -589,12 +598,51 @@ public final class Qcow2Node implements BlockNode {
     synchronized void writeGuest(long offset, byte[] buf, int pos, int len) throws IOException {
         checkWritable();
         while (len > 0) {
+            if (!extL2 && (offset & (cs - 1)) == 0 && len >= 2 * cs) {
+                int done = writeRun(offset >>> cb, buf, pos, len >>> cb);
+                if (done > 0) {
+                    offset += (long) done << cb; pos += done << cb; len -= done << cb;
+                    continue;
+                }
+            }
             long gc = offset >>> cb;
             int in = (int) (offset & (cs - 1));
             int n = Math.min(len, cs - in);
             writeCluster(gc, in, buf, pos, n);
             offset += n; pos += n; len -= n;
         }
+    }
+
+    /**
+     * Whole clusters into consecutive unallocated entries of one L2 table: one contiguous allocation,
+     * one data write, one L2 write (refcounts, then data, then L2 — the same order as one by one).
+     * Returns the number of clusters written (0 = not applicable here).
+     */
+    private int writeRun(long gc, byte[] buf, int pos, int maxClusters) throws IOException {
+        long[] l2o = new long[1];
+        long[] t = l2ForWrite(gc, l2o);
+        int idx = (int) (gc & ((1L << l2Bits) - 1));
+        int k = 0;
+        int lim = Math.min(maxClusters, (1 << l2Bits) - idx);
+        while (k < lim && t[idx + k] == 0) k++;
+        if (k < 2) return 0;
+        // one cluster at a time (the well-trodden path, refcount blocks may land in between); stop at a gap
+        long host = allocClusters(1);
+        int got = 1;
+        while (got < k) {
+            long nx = allocClusters(1);
+            if (nx != host + ((long) got << cb)) { addRefcount(nx >>> cb, -1); break; }
+            got++;
+        }
+        k = got;
+        file.write(host, ByteBuffer.wrap(buf, pos, k << cb));
+        ByteBuffer e = ByteBuffer.allocate(8 * k);
+        for (int i = 0; i < k; i++) {
+            t[idx + i] = (host + ((long) i << cb)) | QCOW_OFLAG_COPIED;
+            e.putLong(8 * i, t[idx + i]);
+        }
+        file.write(l2o[0] + 8L * idx, e);
+        return k;
     }
 
     /** Returns the L2 table for guest cluster {@code gc} ready to be modified (allocated / copied as needed). */
@@ -641,6 +689,7 @@ public final class Qcow2Node implements BlockNode {
         boolean copied = (entry & QCOW_OFLAG_COPIED) != 0;
         if (!compressed && host != 0 && copied) {
             if ((host & (cs - 1)) != 0) throw new BlockException("Data cluster offset 0x" + Long.toHexString(host) + " unaligned (image corrupt)");
+            if (host >= file.size()) throw new BlockException("Data cluster offset 0x" + Long.toHexString(host) + " beyond the end of the file (image corrupt)");
             // in place
             if (!extL2) {
                 if ((entry & QCOW_OFLAG_ZERO) != 0) {
@@ -1060,6 +1109,29 @@ public final class Qcow2Node implements BlockNode {
         }
     }
 
+    /** Refuses up front (before anything is modified) when one more reference would overflow a refcount. */
+    private void checkRoomForReference(long[] table) throws IOException {
+        if (refcountBits == 64) return;
+        long max = maxRefcount();
+        for (long e : table) {
+            long l2off = e & L1E_OFFSET_MASK;
+            if (l2off == 0) continue;
+            if (getRefcount(l2off >>> cb) >= max) throw new BlockException("Refcount overflow: refcount_bits=" + refcountBits + " cannot count another reference to cluster " + (l2off >>> cb));
+            long[] t = loadL2(l2off);
+            for (int j = 0; j < (1 << l2Bits); j++) {
+                long x = t[extL2 ? 2 * j : j];
+                if ((x & QCOW_OFLAG_COMPRESSED) != 0) {
+                    long[] p = parseCompressed(x);
+                    for (long c = p[0] >>> cb; c <= (p[0] + p[1] - 1) >>> cb; c++) {
+                        if (getRefcount(c) >= max) throw new BlockException("Refcount overflow: refcount_bits=" + refcountBits + " cannot count another reference to cluster " + c);
+                    }
+                } else if ((x & L2E_OFFSET_MASK) != 0 && getRefcount((x & L2E_OFFSET_MASK) >>> cb) >= max) {
+                    throw new BlockException("Refcount overflow: refcount_bits=" + refcountBits + " cannot count another reference to cluster " + ((x & L2E_OFFSET_MASK) >>> cb));
+                }
+            }
+        }
+    }
+
     private long[] readSnapshotL1(QCowSnapshotHeader s) throws IOException {
         return readLongs(s.l1_table_offset, s.l1_size);
     }
@@ -1071,6 +1143,7 @@ public final class Qcow2Node implements BlockNode {
             throw new BlockException("Snapshot with name '" + name + "' already exists");
         }
         if (snapshots.size() >= QCOW_MAX_SNAPSHOTS) throw new BlockException("Too many snapshots");
+        checkRoomForReference(l1);
         long maxId = 0;
         for (QCowSnapshotHeader s : snapshots) try { maxId = Math.max(maxId, Long.parseLong(s.id_str)); } catch (NumberFormatException e) { /* non-numeric id */ }
         QCowSnapshotHeader sn = new QCowSnapshotHeader();
@@ -1145,6 +1218,7 @@ public final class Qcow2Node implements BlockNode {
         QCowSnapshotHeader sn = findSnapshot(idOrName);
         if (sn == null) throw new BlockException("Could not find snapshot");
         long[] sl1 = readSnapshotL1(sn);
+        checkRoomForReference(sl1);
         if (sl1.length > l1.length) growL1(sl1.length);
         // take references for the snapshot's tree first, then switch, then drop the old tree's
         updateSnapshotRefcount(sl1, false, 1);
@@ -1208,7 +1282,7 @@ public final class Qcow2Node implements BlockNode {
         if (o.preallocation != null) throw new BlockException("Cannot change preallocation mode");
         int newVersion = version != null ? version : h.version;
         boolean lazy = o.lazyRefcounts != null ? o.lazyRefcounts : lazyRefcounts();
-        if (lazy && newVersion < 3) throw new BlockException("Lazy refcounts only supported with compatibility level 1.1 and above (use compat=1.1 or greater)");
+        if (lazy && newVersion < 3) throw new BlockException("Lazy refcounts only supported with compatibility level 1.1 and above (use version=v3 or greater)");
         if (newVersion < 3) {
             if (h.compression_type != 0) throw new BlockException("Cannot downgrade an image with a non-zlib compression type");
             if (extL2) throw new BlockException("Cannot downgrade an image with extended L2 entries");

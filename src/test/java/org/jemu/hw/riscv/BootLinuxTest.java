@@ -24,7 +24,7 @@ class BootLinuxTest {
     @TempDir Path dir;
 
     @ParameterizedTest
-    @ValueSource(ints = {1})
+    @ValueSource(ints = {1, 2})
     void bootsReadsWritesDisksAndPowersOff(int smp) throws Exception {
         Path cache = Jemu.cache().resolve("riscv64");
         Path kernel = Need.file(cache.resolve("Image"), "Debian riscv64 kernel");
