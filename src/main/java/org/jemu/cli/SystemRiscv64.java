@@ -7,6 +7,7 @@ import org.jemu.chardev.MuxChardev;
 import org.jemu.hw.SystemControl;
 import org.jemu.hw.riscv.VirtMachine;
 import org.jemu.hw.virtio.VirtioBlk;
+import org.jemu.hw.virtio.VirtioConsole;
 import org.jemu.hw.virtio.VirtioDevice;
 import org.jemu.hw.virtio.VirtioRng;
 import org.jemu.monitor.Hmp;
@@ -68,6 +69,10 @@ public final class SystemRiscv64 {
         final List<QemuOpts> drives = new ArrayList<>();
         final List<QemuOpts> devices = new ArrayList<>();
         final List<QemuOpts> blockdevs = new ArrayList<>();
+        final List<QemuOpts> chardevs = new ArrayList<>();
+        /** -chardev backends by id, opened before the devices are plugged. */
+        final Map<String, Chardev> chardevMap = new LinkedHashMap<>();
+        boolean chardevStdio;
         boolean nographic, noReboot;
         String serial, monitor;
     }
@@ -104,7 +109,7 @@ public final class SystemRiscv64 {
     private static boolean takesArg(String name) {
         return switch (name) {
             case "-M", "-machine", "-cpu", "-m", "-smp", "-bios", "-kernel", "-initrd", "-append", "-drive", "-device",
-                 "-blockdev", "-serial", "-monitor", "-d", "-D", "-display" -> true;
+                 "-blockdev", "-chardev", "-serial", "-monitor", "-d", "-D", "-display" -> true;
             default -> false;
         };
     }
@@ -138,6 +143,7 @@ public final class SystemRiscv64 {
             case "-drive" -> a.drives.add(QemuOpts.parse("drive", v, null));
             case "-device" -> a.devices.add(QemuOpts.parse("device", v, "driver"));
             case "-blockdev" -> a.blockdevs.add(QemuOpts.parse("blockdev", v, null));
+            case "-chardev" -> a.chardevs.add(QemuOpts.parse("chardev", v, "backend"));
             case "-serial" -> a.serial = v;
             case "-monitor" -> a.monitor = v;
             case "-d" -> Log.enable(v);
@@ -209,6 +215,9 @@ public final class SystemRiscv64 {
             monitorChr = chardev(a.monitor.startsWith("mon:") ? a.monitor.substring(4) : a.monitor, "monitor0", exit, null, flush);
         }
 
+        boolean stdioTaken = serialSpec.endsWith("stdio") || (a.monitor != null && a.monitor.endsWith("stdio"));
+        for (QemuOpts c : a.chardevs) openChardev(a, c, stdioTaken);
+
         VirtMachine m = new VirtMachine(new VirtMachine.Config(a.ram, a.smp, bios, kernel, initrd, a.append, ISA, "riscv,sv48"),
                 serial, control);
         machineHolder[0] = m;
@@ -243,6 +252,7 @@ public final class SystemRiscv64 {
                 monitorChr.start();
             }
             if (serial != null) serial.start();
+            for (Chardev c : a.chardevMap.values()) c.start();
             while (true) {
                 harts.start();
                 int status = exit.get();
@@ -256,6 +266,7 @@ public final class SystemRiscv64 {
                 try { n.flush(); n.close(); } catch (IOException ignored) { /* reported by earlier flushes */ }
             }
             if (serial != null) serial.close();
+            for (Chardev c : a.chardevMap.values()) c.close();
         }
     }
 
@@ -316,6 +327,37 @@ public final class SystemRiscv64 {
         }
     }
 
+    /** -chardev stdio|file|null,id=ID[,path=F]: the backends virtconsole can use. */
+    static void openChardev(Args a, QemuOpts c, boolean stdioTaken) {
+        String backend = c.take("backend", "");
+        String id = c.take("id", null);
+        if (id == null) throw new OptionException("-chardev " + backend + ": Parameter 'id' is missing");
+        if (a.chardevMap.containsKey(id)) throw new OptionException("-chardev " + backend + ",id=" + id + ": attempt to add duplicate property '" + id + "' to object (type 'container')");
+        Chardev chr = switch (backend) {
+            case "stdio" -> {
+                if (stdioTaken || a.chardevStdio)
+                    throw new OptionException("-chardev stdio,id=" + id + ": cannot use stdio by multiple character devices");
+                c.take("signal", null);
+                a.chardevStdio = true;
+                Terminal.raw();
+                yield new Chardev(id, new FileOutputStream(FileDescriptor.out), new FileInputStream(FileDescriptor.in));
+            }
+            case "file" -> {
+                String path = c.take("path", null);
+                if (path == null) throw new OptionException("-chardev file,id=" + id + ": chardev: file: no filename given");
+                try {
+                    yield new Chardev(id, Files.newOutputStream(Path.of(path)), null);
+                } catch (IOException e) {
+                    throw new OptionException("-chardev file,id=" + id + ",path=" + path + ": Could not open '" + path + "': " + e.getMessage());
+                }
+            }
+            case "null" -> new Chardev(id, OutputStream.nullOutputStream(), null);
+            default -> throw new OptionException("-chardev " + backend + ": chardev backend '" + backend + "' is not supported (stdio, file, null)");
+        };
+        c.rejectUnknown();
+        a.chardevMap.put(id, chr);
+    }
+
     /** -drive / -blockdev / -device: opens images through the block layer and plugs devices. */
     static void openDrives(Args a, VirtMachine m, Map<String, BlockNode> nodes) throws IOException {
         Map<String, Boolean> readOnlyById = new LinkedHashMap<>();
@@ -371,10 +413,31 @@ public final class SystemRiscv64 {
             readOnlyById.put(nodeName, ro);
             used.put(nodeName, false);
         }
+        VirtioConsole lastSerial = null;
+        boolean lastSerialHasPort = false;
+        java.util.Set<String> usedChardevs = new java.util.HashSet<>();
         for (QemuOpts dev : a.devices) {
             String driver = dev.take("driver", "");
+            if (driver.equals("virtconsole")) {
+                String chr = dev.take("chardev", null);
+                dev.take("id", null);
+                String name = dev.take("name", null);
+                if (name != null) throw new OptionException("-device virtconsole,name=" + name + ": port names need multiport, which is not supported");
+                dev.rejectUnknown();
+                if (lastSerial == null) throw new OptionException("-device virtconsole: No 'virtio-serial-bus' bus found for device 'virtconsole'; add -device virtio-serial-pci or virtio-serial-device before it");
+                if (lastSerialHasPort) throw new OptionException("-device virtconsole: only one virtconsole per virtio-serial device is supported (no multiport)");
+                Chardev c = null;
+                if (chr != null) {
+                    c = a.chardevMap.get(chr);
+                    if (c == null) throw new OptionException("-device virtconsole,chardev=" + chr + ": Property 'virtconsole.chardev' can't find value '" + chr + "'");
+                    if (!usedChardevs.add(chr)) throw new OptionException("-device virtconsole,chardev=" + chr + ": Property 'virtconsole.chardev' can't take value '" + chr + "': Device '" + chr + "' is in use");
+                }
+                lastSerial.connect(c);
+                lastSerialHasPort = true;
+                continue;
+            }
             VirtioDevice vd = switch (driver) {
-                case "virtio-blk-device", "virtio-blk" -> {
+                case "virtio-blk-device", "virtio-blk", "virtio-blk-pci" -> {
                     String drive = dev.take("drive", null);
                     if (drive == null) throw new OptionException("-device " + driver + ": drive property not set");
                     BlockNode n = nodes.get(drive);
@@ -383,14 +446,30 @@ public final class SystemRiscv64 {
                     String serialNo = dev.take("serial", null);
                     yield new VirtioBlk(n, readOnlyById.get(drive), serialNo);
                 }
-                case "virtio-rng-device", "virtio-rng" -> new VirtioRng();
-                case "virtio-blk-pci", "virtio-rng-pci" -> throw new OptionException("-device " + driver + ": virtio-pci devices are not supported yet; use " + driver.replace("-pci", "-device") + " (virtio-mmio)");
-                case "help" -> { System.out.println("virtio-blk-device\nvirtio-rng-device"); throw new Exit(0); }
+                case "virtio-rng-device", "virtio-rng", "virtio-rng-pci" -> new VirtioRng();
+                case "virtio-serial-device", "virtio-serial", "virtio-serial-pci" -> {
+                    for (String k : List.of("max_ports", "multiport")) {
+                        String v = dev.take(k, null);
+                        if (v != null) throw new OptionException("-device " + driver + "," + k + "=" + v + ": multiport virtio-serial is not supported (one virtconsole port)");
+                    }
+                    lastSerial = new VirtioConsole();
+                    lastSerialHasPort = false;
+                    yield lastSerial;
+                }
+                case "virtserialport" -> throw new OptionException("-device virtserialport: not supported (no multiport); use -device virtconsole,chardev=ID");
+                case "help" -> { System.out.println("virtio-blk-device\nvirtio-blk-pci\nvirtio-rng-device\nvirtio-rng-pci\nvirtio-serial-device\nvirtio-serial-pci\nvirtconsole"); throw new Exit(0); }
                 default -> throw new OptionException("-device " + driver + ": '" + driver + "' is not a valid device model name");
             };
             dev.take("id", null);
-            dev.rejectUnknown();
-            m.addVirtioMmio(vd);
+            if (driver.endsWith("-pci")) {
+                String addr = dev.take("addr", null);
+                if (addr != null) throw new OptionException("-device " + driver + ",addr=" + addr + ": addr= is not supported (devices take the next free slot)");
+                dev.rejectUnknown();
+                m.addVirtioPci(vd);
+            } else {
+                dev.rejectUnknown();
+                m.addVirtioMmio(vd);
+            }
         }
     }
 
@@ -422,7 +501,10 @@ public final class SystemRiscv64 {
                 Block device options:
                 -drive file=F[,format=raw|qcow2|...][,if=virtio|none][,id=ID][,readonly=on][,cache=writeback|none|writethrough|directsync|unsafe]
                 -blockdev driver=FMT,node-name=N,file.filename=F[,read-only=on]
-                -device virtio-blk-device,drive=ID | virtio-rng-device
+                -device virtio-blk-device,drive=ID | virtio-rng-device (virtio-mmio)
+                -device virtio-blk-pci,drive=ID | virtio-rng-pci (virtio-pci, modern, INTx)
+                -device virtio-serial-device|virtio-serial-pci -device virtconsole,chardev=ID (one port)
+                -chardev stdio|file|null,id=ID[,path=FILE]
 
                 Boot options:
                 -bios default|none|FILE  firmware (default: OpenSBI fw_dynamic.bin)

@@ -1,5 +1,6 @@
 package org.jemu.hw.pci;
 
+import org.jemu.hw.IrqLine;
 import org.jemu.memory.MmioHandler;
 import org.jemu.util.Log;
 
@@ -12,12 +13,69 @@ import org.jemu.util.Log;
  * <p>Guest-facing contract: ECAM offset = bus&lt;&lt;20 | dev&lt;&lt;15 | fn&lt;&lt;12 | reg. Reads of
  * absent functions return all ones (the spec's "no device"); writes to them are dropped. Accesses
  * must be naturally aligned and 1, 2 or 4 bytes wide.
+ *
+ * <p>The MMIO windows ({@link #window()}) decode to the memory BARs the guest programmed (with memory
+ * decoding enabled in the function's command register); addresses no BAR claims read as all ones and
+ * drop writes. INTx lines of functions sharing a PLIC source are wire-ORed.
  */
 public final class GpexHost implements MmioHandler {
     private final PciFunction[] bus0 = new PciFunction[32];
+    private final IrqLine[] plicLines;
+    /** Per PLIC line (0..3), a bitmask of the slot/pin sources asserting it. */
+    private final long[] asserted = new long[4];
 
-    public GpexHost() {
+    public GpexHost() { this(new IrqLine[] {IrqLine.NONE, IrqLine.NONE, IrqLine.NONE, IrqLine.NONE}); }
+
+    /** {@code plicLines}: the four interrupt controller inputs (PLIC 32..35 on virt). */
+    public GpexHost(IrqLine[] plicLines) {
+        if (plicLines.length != 4) throw new IllegalArgumentException("gpex needs 4 INTx lines");
+        this.plicLines = plicLines.clone();
         bus0[0] = new PciConfigSpace(0x1b36, 0x0008, 0x060000, 0, 0x1af4, 0x1100);
+    }
+
+    /**
+     * The wire for INTx pin {@code pin} (1 = INTA … 4 = INTD) of slot {@code dev}: the swizzle of the
+     * device tree's interrupt-map, PLIC input 32 + (dev + pin - 1) % 4.
+     */
+    public IrqLine intx(int dev, int pin) {
+        int line = (dev + pin - 1) & 3;
+        long bit = 1L << dev; // each slot reaches a given line through exactly one of its pins
+        return level -> {
+            boolean any;
+            synchronized (asserted) {
+                asserted[line] = level ? asserted[line] | bit : asserted[line] & ~bit;
+                any = asserted[line] != 0;
+            }
+            plicLines[line].set(any);
+        };
+    }
+
+    /** The function in slot {@code dev} of bus 0, or null. */
+    public PciFunction function(int dev) { return bus0[dev]; }
+
+    /** The handler for an MMIO window based at {@code windowBase}: dispatches to the BARs. */
+    public MmioHandler window(long windowBase) {
+        return new MmioHandler() {
+            @Override public long read(long off, int size) {
+                PciConfigSpace.BarHit h = hit(windowBase + off);
+                return h != null ? h.handler().read(h.offset(), size) : size == 8 ? -1L : (1L << (8 * size)) - 1;
+            }
+
+            @Override public void write(long off, int size, long value) {
+                PciConfigSpace.BarHit h = hit(windowBase + off);
+                if (h != null) h.handler().write(h.offset(), size, value);
+            }
+        };
+    }
+
+    private PciConfigSpace.BarHit hit(long addr) {
+        for (PciFunction f : bus0) {
+            if (f instanceof PciConfigSpace c) {
+                PciConfigSpace.BarHit h = c.decode(addr);
+                if (h != null) return h;
+            }
+        }
+        return null;
     }
 
     /** Plugs a function into slot {@code dev} (fn 0) of bus 0. */

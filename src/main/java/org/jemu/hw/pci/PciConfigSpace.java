@@ -77,6 +77,24 @@ public class PciConfigSpace implements PciFunction {
         configWritten(offset, size);
     }
 
+    /** The register block behind memory BAR {@code index}, or null (no BAR or not decoded by a handler). */
+    protected org.jemu.memory.MmioHandler barHandler(int index) { return null; }
+
+    /** The handler and offset for a physical address inside one of this function's decoded memory BARs, or null. */
+    public BarHit decode(long addr) {
+        for (int i = 0; i < 6; i++) {
+            if (barSize[i] == 0) continue;
+            long base = barAddress(i);
+            if (base == -1 || Long.compareUnsigned(addr - base, barSize[i]) >= 0) continue;
+            org.jemu.memory.MmioHandler h = barHandler(i);
+            if (h != null) return new BarHit(h, addr - base);
+        }
+        return null;
+    }
+
+    /** A decoded BAR access. */
+    public record BarHit(org.jemu.memory.MmioHandler handler, long offset) {}
+
     /** Hook for subclasses (BAR remapping, capability registers). */
     protected void configWritten(int offset, int size) { }
 }

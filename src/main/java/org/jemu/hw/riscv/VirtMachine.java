@@ -12,6 +12,7 @@ import org.jemu.hw.serial.Serial16550;
 import org.jemu.hw.virtio.VirtioBlk;
 import org.jemu.hw.virtio.VirtioDevice;
 import org.jemu.hw.virtio.VirtioMmio;
+import org.jemu.hw.virtio.VirtioPci;
 import org.jemu.memory.AddressSpace;
 import org.jemu.memory.MemoryRegion;
 import org.jemu.target.riscv.priv.InterruptPending;
@@ -45,6 +46,8 @@ public final class VirtMachine {
     public final GpexHost pcie;
     private final VirtioMmio[] virtio = new VirtioMmio[VIRTIO_COUNT];
     private final List<VirtioDevice> virtioDevices = new ArrayList<>();
+    /** The subset of {@link #virtioDevices} on virtio-mmio slots. */
+    private final List<VirtioDevice> mmioDevices = new ArrayList<>();
     private final SystemControl control;
     private Fdt fdt;
     private byte[] dtb;
@@ -81,14 +84,28 @@ public final class VirtMachine {
         mem.add(MemoryRegion.mmio("goldfish_rtc", RTC, RTC_SIZE, rtc));
         uart = new Serial16550(serial, plic.input(UART0_IRQ));
         mem.add(MemoryRegion.mmio("serial", UART0, UART0_SIZE, uart));
-        pcie = new GpexHost();
+        pcie = new GpexHost(new IrqLine[] {plic.input(PCIE_IRQ), plic.input(PCIE_IRQ + 1), plic.input(PCIE_IRQ + 2), plic.input(PCIE_IRQ + 3)});
         mem.add(MemoryRegion.mmio("pcie-mmcfg-mmio", PCIE_ECAM, PCIE_ECAM_SIZE, pcie));
+        mem.add(MemoryRegion.mmio("gpex-mmio-window", PCIE_MMIO, PCIE_MMIO_SIZE, pcie.window(PCIE_MMIO)));
+        mem.add(MemoryRegion.mmio("gpex-mmio-window-high", PCIE_MMIO_HIGH, PCIE_MMIO_HIGH_SIZE, pcie.window(PCIE_MMIO_HIGH)));
     }
 
     /** Adds a virtio device on the next free virtio-mmio slot (QEMU fills them from the highest address down). */
     public void addVirtioMmio(VirtioDevice d) {
-        if (virtioDevices.size() == VIRTIO_COUNT) throw new OptionException("No 'virtio-bus' bus found for device '" + d.name() + "-device'");
+        if (mmioDevices.size() == VIRTIO_COUNT) throw new OptionException("No 'virtio-bus' bus found for device '" + d.name() + "-device'");
         virtioDevices.add(d);
+        mmioDevices.add(d);
+    }
+
+    /** Plugs a virtio device as a virtio-pci function into the next free slot of the PCIe root bus. */
+    public VirtioPci addVirtioPci(VirtioDevice d) {
+        int slot = pcie.freeSlot();
+        if (slot < 0) throw new OptionException("-device " + d.name() + "-pci: PCI bus is full");
+        VirtioPci p = new VirtioPci(d.name() + "-pci@00:" + String.format("%02x", slot) + ".0", mem, d);
+        p.connectIntx(pcie.intx(slot, 1));
+        pcie.plug(slot, p);
+        virtioDevices.add(d);
+        return p;
     }
 
     public List<VirtioDevice> virtioDevices() { return List.copyOf(virtioDevices); }
@@ -97,7 +114,7 @@ public final class VirtMachine {
     public void realize() {
         for (int i = 0; i < VIRTIO_COUNT; i++) {
             int devIndex = VIRTIO_COUNT - 1 - i;
-            VirtioDevice d = devIndex < virtioDevices.size() ? virtioDevices.get(devIndex) : null;
+            VirtioDevice d = devIndex < mmioDevices.size() ? mmioDevices.get(devIndex) : null;
             long base = VIRTIO + (long) i * VIRTIO_SIZE;
             virtio[i] = new VirtioMmio("virtio-mmio@" + Long.toHexString(base), mem, plic.input(VIRTIO_IRQ + i), d);
             mem.add(MemoryRegion.mmio("virtio-mmio", base, VIRTIO_SIZE, virtio[i]));

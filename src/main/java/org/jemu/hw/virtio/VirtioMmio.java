@@ -201,7 +201,7 @@ public final class VirtioMmio implements MmioHandler, VirtioTransport {
     }
 
     /** Lets host-side events (console input) run a queue's handler as a notification would. */
-    public void kick(int q) { notifyQueue(q); }
+    @Override public void kick(int q) { notifyQueue(q); }
 
     @Override public synchronized VirtQueue queue(int index) {
         return index < queues.length && (status & STATUS_NEEDS_RESET) == 0 ? queues[index] : null;

@@ -11,6 +11,9 @@ public interface VirtioTransport {
     /** Raises the configuration-change interrupt. */
     void notifyConfig();
 
+    /** Runs queue {@code index}'s handler for a host-side event (console input), as a notification would. */
+    void kick(int index);
+
     /** The device found a driver error: sets DEVICE_NEEDS_RESET and raises the config interrupt. */
     void needsReset(String why);
 }

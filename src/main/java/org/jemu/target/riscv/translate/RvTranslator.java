@@ -87,8 +87,8 @@ public final class RvTranslator {
     private static final MethodTypeDesc MT_FP3 = MethodTypeDesc.of(CD_long, CD_long, CD_long, CD_long, CD_int, CD_FPSTATE);
 
     // local variable slots of exec(RiscvCpu cpu, long pc)
-    private static final int CPU = 1, PC = 2, XA = 4, FA = 5, ADDR = 6, FPS = 8, XPC = 9, TMP = 11, REF = 13, RM = 14,
-            XBASE = 15, FBASE = XBASE + 62;
+    private static final int CPU = 1, PC = 2, XA = 4, FA = 5, ADDR = 6, FPS = 8, XPC = 9, TMP = 11, REF = 13, RM = 14, BUDGET = 15,
+            XBASE = 16, FBASE = XBASE + 62;
 
     private final GuestMemoryModel mem;
     private final TcgOptions opts;
@@ -150,6 +150,8 @@ public final class RvTranslator {
 
     /** Target bytecode size of a region (below {@link #MAX_CODE}, leaving room for prologue, exits and errors in the estimate). */
     static final int BYTE_BUDGET = 4200;
+    /** Loop iterations (and in-region returns) a unit runs per call before returning to the dispatcher (-Djemu.tcg.loop-budget; default unlimited: measured slower on qsort). */
+    static final int LOOP_BUDGET = Integer.getInteger("jemu.tcg.loop-budget", 0) <= 0 ? Integer.MAX_VALUE : Integer.getInteger("jemu.tcg.loop-budget", 0);
     /** Exploration cost added to the bodies of called functions. */
     static final long CALL_PENALTY = 1L << 40;
 
@@ -365,6 +367,7 @@ public final class RvTranslator {
             for (int i = fUsed.nextSetBit(0); i >= 0; i = fUsed.nextSetBit(i + 1)) {
                 cb.aload(FA).loadConstant(i).laload().lstore(fs(i));
             }
+            cb.loadConstant(LOOP_BUDGET).istore(BUDGET);
             // single entry (keeps loops reducible, so C2 optimises them as loops)
             cb.goto_(labels.get(r.entry()));
 
@@ -372,8 +375,13 @@ public final class RvTranslator {
                 long pc = r.leaderList().get(bi);
                 cb.labelBinding(labels.get(pc));
                 if (r.loopHeads().get(bi)) {
-                    Label go = cb.newLabel();
+                    // exit requests, and a bounded number of iterations per call: returning now and then lets
+                    // HotSpot use (and replace after a deoptimisation) the normal compiled method instead of
+                    // staying in on-stack-replacement code for a whole long-running guest loop
+                    Label leave = cb.newLabel(), go = cb.newLabel();
+                    cb.iinc(BUDGET, -1).iload(BUDGET).ifle(leave);
                     cb.aload(CPU).invokestatic(CD_ACCESS, "exitRequest", MT_CPU_I).ifeq(go);
+                    cb.labelBinding(leave);
                     exitTo(pc);
                     cb.labelBinding(go);
                 }
@@ -426,6 +434,7 @@ public final class RvTranslator {
                     cb.loadConstant(-2L).land().lstore(XPC);
                     if (op.rd() != 0) { cb.loadConstant(next); stx(op.rd()); }
                     cb.aload(CPU).invokestatic(CD_ACCESS, "exitRequest", MT_CPU_I).ifne(exit);
+                    cb.iinc(BUDGET, -1).iload(BUDGET).ifle(exit);
                     // a return to one of the region's call sites continues inside; anything else leaves
                     if (!returnPoints.isEmpty()) {
                         cb.lload(XPC).loadConstant(base).lsub().lstore(TMP);

@@ -1,0 +1,338 @@
+package org.jemu.hw.virtio;
+
+import org.jemu.hw.IrqLine;
+import org.jemu.hw.pci.PciConfigSpace;
+import org.jemu.memory.AddressSpace;
+import org.jemu.memory.MmioHandler;
+import org.jemu.util.Log;
+
+/**
+ * virtio-pci transport, modern only (virtio 1.2 spec, 4.1), as QEMU's {@code disable-legacy=on} devices.
+ *
+ * <p>Guest-facing contract. Configuration space: vendor 0x1af4, device 0x1040 + virtio device ID,
+ * revision 1, subsystem 0x1af4:0x1100, class by device type (block 0x010000, entropy 0x00ff00,
+ * console 0x078000), interrupt pin INTA; BAR 4 is a 64-bit prefetchable memory BAR of 16 KiB which
+ * the guest sizes and places itself. The capability list (status bit 4, pointer at 0x34) holds four
+ * vendor capabilities (cap_vndr 0x09, struct virtio_pci_cap), all in BAR 4, and no MSI-X capability:
+ * <pre>
+ * 0x40 COMMON_CFG (type 1) offset 0x0000 length 0x38
+ * 0x50 ISR_CFG    (type 3) offset 0x1000 length 1
+ * 0x60 DEVICE_CFG (type 4) offset 0x2000 length = the device's config size (absent if 0)
+ * 0x70 NOTIFY_CFG (type 2) offset 0x3000 length 0x1000, notify_off_multiplier 4 (queue n at 4n)
+ * </pre>
+ * Common configuration (struct virtio_pci_common_cfg, accessed with its fields' own widths; the
+ * 64-bit queue addresses also as two 32-bit halves): 0x00 device_feature_select, 0x04
+ * device_feature, 0x08 driver_feature_select, 0x0c driver_feature, 0x10 config_msix_vector (always
+ * reads NO_VECTOR 0xffff), 0x12 num_queues, 0x14 device_status, 0x15 config_generation, 0x16
+ * queue_select, 0x18 queue_size, 0x1a queue_msix_vector (NO_VECTOR), 0x1c queue_enable, 0x1e
+ * queue_notify_off (= queue index), 0x20 queue_desc, 0x28 queue_driver, 0x30 queue_device.
+ * Reading the ISR byte returns bit 0 (used buffer) / bit 1 (configuration change) and clears it.
+ * Interrupts are legacy INTx, level-triggered, reflected in status bit 3 and masked by command bit
+ * 10 (INTx disable). Queues run only while command bit 2 (bus master) is set: notifications that
+ * arrive without it are dropped. BAR accesses only decode while command bit 1 (memory) is set.
+ *
+ * <p>Hostile input: queue registers are frozen while the queue is enabled; enabling validates the
+ * rings (size ≤ maximum, power of two, areas in RAM, aligned); a bad ring or descriptor chain sets
+ * DEVICE_NEEDS_RESET and raises the configuration interrupt; notifications for absent queues,
+ * unknown registers and odd access widths are ignored (logged under {@code -d guest_errors}).
+ */
+public final class VirtioPci extends PciConfigSpace implements VirtioTransport {
+    public static final long BAR_SIZE = 0x4000;
+    static final int BAR = 4;
+    static final int COMMON = 0x0000, ISR = 0x1000, DEVICE = 0x2000, NOTIFY = 0x3000, NOTIFY_MULT = 4;
+    static final int CAP_COMMON_CFG = 1, CAP_NOTIFY_CFG = 2, CAP_ISR_CFG = 3, CAP_DEVICE_CFG = 4;
+    static final int NO_VECTOR = 0xffff;
+
+    private final AddressSpace mem;
+    private final VirtioDevice dev;
+    private final String name;
+    private final MmioHandler bar = new Bar();
+    private IrqLine irq = IrqLine.NONE;
+
+    private int deviceFeaturesSel, driverFeaturesSel, queueSel, status, isr, configGeneration;
+    private long driverFeatures;
+    private final int[] qnum;
+    private final boolean[] qready;
+    private final long[] qdesc, qdriver, qdevice;
+    private final VirtQueue[] queues;
+
+    public VirtioPci(String name, AddressSpace mem, VirtioDevice dev) {
+        super(0x1af4, 0x1040 + dev.deviceId(), classCode(dev.deviceId()), 1, 0x1af4, 0x1100);
+        this.name = name;
+        this.mem = mem;
+        this.dev = dev;
+        int n = dev.numQueues();
+        qnum = new int[n];
+        qready = new boolean[n];
+        qdesc = new long[n];
+        qdriver = new long[n];
+        qdevice = new long[n];
+        queues = new VirtQueue[n];
+        memoryBar(BAR, BAR_SIZE, true);
+        cfg[0x10 + 4 * BAR] |= 0x08; // prefetchable, as QEMU's modern BAR
+        setInterruptPin(1);
+        cfg[0x06] |= 0x10; // capabilities list
+        cfg[0x34] = 0x40;
+        cap(0x40, 0x50, CAP_COMMON_CFG, COMMON, 0x38, 16);
+        int next = dev.configSize() > 0 ? 0x60 : 0x70;
+        cap(0x50, next, CAP_ISR_CFG, ISR, 1, 16);
+        if (dev.configSize() > 0) cap(0x60, 0x70, CAP_DEVICE_CFG, DEVICE, dev.configSize(), 16);
+        cap(0x70, 0, CAP_NOTIFY_CFG, NOTIFY, 0x1000, 20);
+        put32(0x70 + 16, NOTIFY_MULT);
+        dev.attach(this);
+        resetState();
+    }
+
+    private static int classCode(int id) {
+        return switch (id) { case 2 -> 0x010000; case 3 -> 0x078000; default -> 0x00ff00; };
+    }
+
+    /** struct virtio_pci_cap { cap_vndr, cap_next, cap_len, cfg_type, bar, id, padding[2], offset, length }. */
+    private void cap(int at, int next, int type, int offset, int length, int len) {
+        cfg[at] = 0x09;
+        cfg[at + 1] = (byte) next;
+        cfg[at + 2] = (byte) len;
+        cfg[at + 3] = (byte) type;
+        cfg[at + 4] = BAR;
+        put32(at + 8, offset);
+        put32(at + 12, length);
+    }
+
+    /** Connects the INTx wire (the host bridge's swizzled line for this slot's INTA). */
+    public void connectIntx(IrqLine line) { irq = line; updateIrq(); }
+
+    public VirtioDevice device() { return dev; }
+
+    @Override protected MmioHandler barHandler(int index) { return index == BAR ? bar : null; }
+
+    private long deviceFeatures() {
+        return dev.features() | VirtioDevice.VIRTIO_F_VERSION_1 | VirtioDevice.VIRTIO_RING_F_INDIRECT_DESC;
+    }
+
+    private void resetState() {
+        deviceFeaturesSel = driverFeaturesSel = queueSel = status = isr = 0;
+        driverFeatures = 0;
+        for (int i = 0; i < qnum.length; i++) {
+            qnum[i] = dev.queueMaxSize();
+            qready[i] = false;
+            qdesc[i] = qdriver[i] = qdevice[i] = 0;
+            queues[i] = null;
+        }
+        updateIrq();
+    }
+
+    private boolean busMaster() { return (cfg[0x04] & 0x04) != 0; }
+
+    @Override
+    protected void configWritten(int offset, int size) {
+        if (offset <= 0x05 && offset + size > 0x04) updateIrq(); // INTx disable may have changed
+    }
+
+    /** The BAR 4 register block. */
+    private final class Bar implements MmioHandler {
+        @Override
+        public long read(long off, int size) {
+            synchronized (VirtioPci.this) {
+                if (off < ISR) return common((int) off, size);
+                if (off == ISR && size == 1) { int v = isr; isr = 0; updateIrq(); return v; }
+                if (off >= DEVICE && off < DEVICE + dev.configSize()) {
+                    int o = (int) (off - DEVICE);
+                    long v = 0;
+                    for (int i = 0; i < size; i++) if (o + i < dev.configSize()) v |= (long) (dev.readConfig(o + i) & 0xff) << (8 * i);
+                    return v;
+                }
+                bad("read", off, size);
+                return 0;
+            }
+        }
+
+        @Override
+        public void write(long off, int size, long value) {
+            if (off >= NOTIFY && off < NOTIFY + 0x1000) {
+                if (size == 2 && (off - NOTIFY) % NOTIFY_MULT == 0) notifyQueue((int) value & 0xffff);
+                else bad("write", off, size);
+                return;
+            }
+            synchronized (VirtioPci.this) {
+                if (off < ISR) { writeCommon((int) off, size, value); return; }
+                if (off >= DEVICE && off < DEVICE + dev.configSize()) {
+                    int o = (int) (off - DEVICE);
+                    for (int i = 0; i < size; i++) if (o + i < dev.configSize()) dev.writeConfig(o + i, (int) (value >>> (8 * i)) & 0xff);
+                    return;
+                }
+                bad("write", off, size);
+            }
+        }
+    }
+
+    /** Width of the common-configuration field at {@code off}, or 0 for none. */
+    private static int fieldWidth(int off) {
+        return switch (off) {
+            case 0x00, 0x04, 0x08, 0x0c -> 4;
+            case 0x10, 0x12, 0x16, 0x18, 0x1a, 0x1c, 0x1e -> 2;
+            case 0x14, 0x15 -> 1;
+            case 0x20, 0x28, 0x30 -> 8;
+            default -> 0;
+        };
+    }
+
+    private boolean widthOk(int off, int size) {
+        int w = fieldWidth(off);
+        if (w == size) return true;
+        if (w == 0 && size == 4 && off >= 0x20 && off < 0x38 && fieldWidth(off - 4) == 8) return true; // high half
+        return w == 8 && size == 4;
+    }
+
+    private long common(int off, int size) {
+        if (!widthOk(off, size)) { bad("read", off, size); return 0; }
+        boolean qok = queueSel < qnum.length;
+        long v = switch (off & ~7) {
+            case 0x20 -> qok ? qdesc[queueSel] : 0;
+            case 0x28 -> qok ? qdriver[queueSel] : 0;
+            case 0x30 -> qok ? qdevice[queueSel] : 0;
+            default -> switch (off) {
+                case 0x00 -> deviceFeaturesSel;
+                case 0x04 -> deviceFeaturesSel == 0 ? deviceFeatures() & 0xffffffffL
+                        : deviceFeaturesSel == 1 ? deviceFeatures() >>> 32 : 0;
+                case 0x08 -> driverFeaturesSel;
+                case 0x0c -> driverFeaturesSel == 0 ? driverFeatures & 0xffffffffL
+                        : driverFeaturesSel == 1 ? driverFeatures >>> 32 : 0;
+                case 0x10, 0x1a -> NO_VECTOR;
+                case 0x12 -> qnum.length;
+                case 0x14 -> status;
+                case 0x15 -> configGeneration & 0xff;
+                case 0x16 -> queueSel;
+                case 0x18 -> qok ? qnum[queueSel] : 0;
+                case 0x1c -> qok && qready[queueSel] ? 1 : 0;
+                case 0x1e -> qok ? queueSel : 0;
+                default -> 0;
+            };
+        };
+        if (size == 4 && (off & 7) == 4 && fieldWidth(off - 4) == 8) return v >>> 32;
+        if (size == 4 && fieldWidth(off) == 8) return v & 0xffffffffL;
+        return v;
+    }
+
+    private void writeCommon(int off, int size, long value) {
+        if (!widthOk(off, size)) { bad("write", off, size); return; }
+        boolean qok = queueSel < qnum.length;
+        boolean qlocked = !qok || qready[queueSel];
+        int v = (int) value;
+        int base = off & ~7;
+        if (base >= 0x20 && base < 0x38) {
+            if (qlocked) { bad("write (queue enabled or absent)", off, size); return; }
+            long[] arr = base == 0x20 ? qdesc : base == 0x28 ? qdriver : qdevice;
+            long old = arr[queueSel];
+            arr[queueSel] = size == 8 ? value
+                    : (off & 7) == 0 ? (old & ~0xffffffffL) | (value & 0xffffffffL)
+                    : (old & 0xffffffffL) | (value << 32);
+            return;
+        }
+        switch (off) {
+            case 0x00 -> deviceFeaturesSel = v;
+            case 0x08 -> driverFeaturesSel = v;
+            case 0x0c -> {
+                if ((status & VirtioMmio.STATUS_FEATURES_OK) != 0) { bad("write (features after FEATURES_OK)", off, size); break; }
+                if (driverFeaturesSel == 0) driverFeatures = (driverFeatures & ~0xffffffffL) | (v & 0xffffffffL);
+                else if (driverFeaturesSel == 1) driverFeatures = (driverFeatures & 0xffffffffL) | ((long) v << 32);
+            }
+            case 0x10, 0x1a -> { } // no MSI-X: the vector stays NO_VECTOR, which the driver reads back
+            case 0x14 -> writeStatus(v & 0xff);
+            case 0x16 -> queueSel = v & 0xffff;
+            case 0x18 -> { if (!qlocked) qnum[queueSel] = v & 0xffff; }
+            case 0x1c -> {
+                if (!qok) break;
+                if ((v & 1) != 0 && !qready[queueSel]) enableQueue(queueSel);
+                // virtio 1.2 4.1.4.3.2: the driver MUST NOT write 0 to queue_enable; ignore it
+            }
+            default -> bad("write", off, size);
+        }
+    }
+
+    private void writeStatus(int v) {
+        if (v == 0) {
+            resetState();
+            dev.reset();
+            return;
+        }
+        int old = status;
+        if ((v & VirtioMmio.STATUS_FEATURES_OK) != 0 && (old & VirtioMmio.STATUS_FEATURES_OK) == 0) {
+            long offered = deviceFeatures();
+            if ((driverFeatures & ~offered) != 0 || (driverFeatures & VirtioDevice.VIRTIO_F_VERSION_1) == 0) {
+                v &= ~VirtioMmio.STATUS_FEATURES_OK;
+            }
+        }
+        status = (v & ~VirtioMmio.STATUS_NEEDS_RESET) | (old & VirtioMmio.STATUS_NEEDS_RESET);
+        if ((status & VirtioMmio.STATUS_DRIVER_OK) != 0 && (old & VirtioMmio.STATUS_DRIVER_OK) == 0) dev.driverOk(this);
+    }
+
+    private void enableQueue(int q) {
+        try {
+            int n = qnum[q];
+            if (n == 0 || n > dev.queueMaxSize() || (n & (n - 1)) != 0)
+                throw new VirtQueue.DescriptorError("queue_size " + n + " invalid (max " + dev.queueMaxSize() + ")");
+            queues[q] = new VirtQueue(mem, n, qdesc[q], qdriver[q], qdevice[q],
+                    (driverFeatures & VirtioDevice.VIRTIO_RING_F_INDIRECT_DESC) != 0);
+            qready[q] = true;
+        } catch (VirtQueue.DescriptorError e) {
+            needsReset(e.getMessage());
+        }
+    }
+
+    private void notifyQueue(int q) {
+        VirtQueue vq;
+        synchronized (this) {
+            if (q >= queues.length) { bad("notify (absent queue " + q + ")", NOTIFY, 2); return; }
+            if ((status & VirtioMmio.STATUS_NEEDS_RESET) != 0 || (status & VirtioMmio.STATUS_DRIVER_OK) == 0) return;
+            if (!busMaster()) { bad("notify (bus mastering off)", NOTIFY, 2); return; }
+            vq = queues[q];
+        }
+        if (vq == null) return;
+        synchronized (dev) {
+            try {
+                dev.handleQueue(q, vq);
+            } catch (VirtQueue.DescriptorError e) {
+                needsReset(e.getMessage());
+            }
+        }
+    }
+
+    /** Lets host-side events (console input) run a queue's handler as a notification would. */
+    @Override public void kick(int q) { notifyQueue(q); }
+
+    @Override public synchronized VirtQueue queue(int index) {
+        return index < queues.length && (status & VirtioMmio.STATUS_NEEDS_RESET) == 0 && busMaster() ? queues[index] : null;
+    }
+
+    @Override public synchronized void notifyUsed() {
+        isr |= 1;
+        updateIrq();
+    }
+
+    @Override public synchronized void notifyConfig() {
+        configGeneration++;
+        isr |= 2;
+        updateIrq();
+    }
+
+    @Override public synchronized void needsReset(String why) {
+        if (Log.on(Log.Item.GUEST_ERRORS)) Log.logf("%s: %s: device needs reset%n", name, why);
+        if ((status & VirtioMmio.STATUS_NEEDS_RESET) != 0) return;
+        status |= VirtioMmio.STATUS_NEEDS_RESET;
+        isr |= 2;
+        updateIrq();
+    }
+
+    /** The device's status byte (for tests and the monitor). */
+    public synchronized int status() { return status; }
+
+    private synchronized void updateIrq() {
+        boolean pending = isr != 0;
+        if (pending) cfg[0x06] |= 0x08; else cfg[0x06] &= ~0x08;
+        irq.set(pending && !intxDisabled());
+    }
+
+    private void bad(String what, long off, int size) {
+        if (Log.on(Log.Item.GUEST_ERRORS)) Log.logf("%s: invalid %s offset 0x%x size %d%n", name, what, off, size);
+    }
+}
