@@ -83,7 +83,7 @@ final class Commands {
         if (bf != null) {
             String bfmt = opts.peek("backing_fmt");
             if (!fmt.equals("qcow2") && BlockDrivers.find(fmt) != null && d.createOptions().stream().noneMatch(c -> c.name().equals("backing_file"))) {
-                throw new Fail(filename + ": Invalid parameter 'backing_file'");
+                throw new Fail(filename + ": Backing file not supported for file format '" + fmt + "'");
             }
             // the backing file must open, its format must be named, its size is the default size
             String full = fullBacking(filename, bf);
@@ -733,6 +733,7 @@ final class Commands {
                 if (!quiet) out.println("Strict mode: Image size mismatch!");
                 return 1;
             }
+            if (sa != sb && !quiet) out.println("Warning: Image size mismatch!");
             long common = Math.min(sa, sb);
             int chunk = 1 << 20;
             Progress p = new Progress(progress && !quiet, Math.max(sa, sb));

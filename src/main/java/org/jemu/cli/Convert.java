@@ -84,6 +84,9 @@ final class Convert {
         if (g.args.size() < 2) throw new Fail(g.args.isEmpty() ? "Must specify image file name" : "Must specify image file name");
         if (targetIsZero && !noCreate) throw new Fail("--target-is-zero requires use of -n flag");
         if (outDrv == null) throw new Fail("Unknown file format '" + outFmt + "'");
+        // As qemu-img: vmdk takes -c (streamOptimized compresses every grain anyway; the other subformats have no
+        // compressed grains, so their grains are written as usual); formats without compressed writes refuse it.
+        if (compress && outFmt.equals("vmdk")) compress = false;
         if (compress && !(outFmt.equals("qcow2"))) throw new Fail("Compression not supported for this file format");
         if (outBase != null && noCreate) throw new Fail("Use of -B and -n is not supported");  // QEMU 7.2 refuses -B with -n? keep explicit
         CacheMode cache = cache(cacheS), srcCache = cache(srcCacheS);

@@ -25,6 +25,7 @@ class ImgCliTest {
         Files.createDirectories(dir);
         assertEquals(0, tool(dir, "qemu-img", "create", "-q", "-f", "qcow2", "@a.qcow2", "64M").rc());
         assertEquals(0, tool(dir, "qemu-img", "create", "-q", "-f", "raw", "@r.raw", "1M").rc());
+        assertEquals(0, tool(dir, "qemu-img", "create", "-q", "-f", "raw", "@r2.raw", "2M").rc());
     }
 
     @Test
@@ -42,6 +43,8 @@ class ImgCliTest {
                 {"convert"}, {"convert", "-O", "bogus", "@a.qcow2", "@o.img"}, {"compare", "@a.qcow2"},
                 {"measure", "-O", "qcow2"}, {"measure", "-O", "qcow2", "--size", "1G", "@a.qcow2"},
                 {"info", "--output=xml", "@a.qcow2"},
+                {"compare", "@r.raw", "@r2.raw"}, {"create", "-f", "vdi", "-b", "@r.raw", "-F", "raw", "@b.vdi", "1M"},
+                {"convert", "-c", "-O", "vmdk", "@r.raw", "@c.vmdk"}, {"convert", "-c", "-O", "vdi", "@r.raw", "@c.vdi"},
         };
         List<String> bad = new ArrayList<>();
         for (String[] c : cases) {
