@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # jemu-img against qemu-img in the same run, on the same files, with the shared benchmark script
-# (/work/shared/bench/img/img-bench.sh or $IMG_BENCH): convert raw<->qcow2, -> vmdk, compressed (-c),
+# (../shared/bench/img/img-bench.sh beside the repo, or $IMG_BENCH): convert raw<->qcow2, -> vmdk, compressed (-c),
 # qemu-img bench sequential 4 KiB reads/writes. Prints both summary tables.
 # env: RUNS (3) RUNS_SLOW (1) ONLY (ops; default below) BENCH_CACHE (~/.cache/emu-bench) IMG_BENCH
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$HERE")"
-IMG_BENCH="${IMG_BENCH:-/work/shared/bench/img/img-bench.sh}"
+IMG_BENCH="${IMG_BENCH:-$(cd "$(dirname "$0")/.." && pwd)/../shared/bench/img/img-bench.sh}"
 [ -x "$IMG_BENCH" ] || { echo "img.sh: $IMG_BENCH not found (set IMG_BENCH)"; exit 1; }
 export RUNS="${RUNS:-3}" RUNS_SLOW="${RUNS_SLOW:-1}"
 export ONLY="${ONLY:-create-qcow2 raw-to-qcow2 qcow2-to-raw raw-to-qcow2-c raw-to-vmdk info-qcow2 check-qcow2 snapshot snapshot-c snapshot-l bench-read-raw bench-read-qcow2 bench-write-raw bench-write-qcow2}"
