@@ -154,14 +154,16 @@ public final class VirtioPci extends PciConfigSpace implements VirtioTransport {
                 return;
             }
             synchronized (VirtioPci.this) {
-                if (off < ISR) { writeCommon((int) off, size, value); return; }
-                if (off >= DEVICE && off < DEVICE + dev.configSize()) {
+                if (off < ISR) {
+                    writeCommon((int) off, size, value);
+                } else if (off >= DEVICE && off < DEVICE + dev.configSize()) {
                     int o = (int) (off - DEVICE);
                     for (int i = 0; i < size; i++) if (o + i < dev.configSize()) dev.writeConfig(o + i, (int) (value >>> (8 * i)) & 0xff);
-                    return;
+                } else {
+                    bad("write", off, size);
                 }
-                bad("write", off, size);
             }
+            serveQueuesIfDriverOk();
         }
     }
 
@@ -263,7 +265,19 @@ public final class VirtioPci extends PciConfigSpace implements VirtioTransport {
             }
         }
         status = (v & ~VirtioMmio.STATUS_NEEDS_RESET) | (old & VirtioMmio.STATUS_NEEDS_RESET);
-        if ((status & VirtioMmio.STATUS_DRIVER_OK) != 0 && (old & VirtioMmio.STATUS_DRIVER_OK) == 0) dev.driverOk(this);
+        if ((status & VirtioMmio.STATUS_DRIVER_OK) != 0 && (old & VirtioMmio.STATUS_DRIVER_OK) == 0) {
+            dev.driverOk(this);
+            kickAfterDriverOk = true;
+        }
+    }
+
+    /** Set by the DRIVER_OK transition: buffers made available before it are served once the lock is released. */
+    private boolean kickAfterDriverOk;
+
+    private void serveQueuesIfDriverOk() {
+        boolean kick;
+        synchronized (this) { kick = kickAfterDriverOk; kickAfterDriverOk = false; }
+        if (kick) for (int q = 0; q < queues.length; q++) notifyQueue(q);
     }
 
     private void enableQueue(int q) {
