@@ -45,7 +45,7 @@ public final class Img {
     public static void redirect(PrintStream o, PrintStream e) { out = o; err = e; }
 
     public static void main(String[] args) {
-        int rc = run(args);
+        int rc = args.length == 1 && args[0].equals("--jemu-train") ? ImgTrain.run() : run(args);
         out.flush();
         err.flush();
         System.exit(rc);
@@ -57,7 +57,7 @@ public final class Img {
             String cmd = args[0];
             return switch (cmd) {
                 case "-h", "--help" -> { help(); yield 0; }
-                case "-V", "--version" -> { out.println(NAME + " version 7.2.22 (jemu)"); yield 0; }
+                case "-V", "--version" -> { out.println(NAME + " version 0.1.0 (jemu; command line and output of qemu-img 7.2)"); yield 0; }
                 case "create" -> Commands.create(args);
                 case "info" -> Commands.info(args);
                 case "check" -> Commands.check(args);
@@ -100,7 +100,7 @@ public final class Img {
     }
 
     static void help() {
-        out.println(NAME + " version 7.2.22 (jemu)");
+        out.println(NAME + " version 0.1.0 (jemu; command line and output of qemu-img 7.2)");
         out.println("usage: " + NAME + " [standard options] command [command options]");
         out.println("QEMU disk image utility (jemu)\n");
         out.println("Command syntax:");
