@@ -49,6 +49,8 @@ public final class SystemRiscv64 {
         } catch (OptionException e) {
             System.err.println(PROG + ": " + e.getMessage());
             status = 1;
+        } catch (Exit e) {
+            status = e.status; // -device help (raised after parsing)
         } catch (Exception | OutOfMemoryError e) {
             System.err.println(PROG + ": " + (e.getMessage() != null ? e.getMessage() : e.toString()));
             status = 1;
