@@ -49,6 +49,8 @@ public final class SystemRiscv64 {
         } catch (OptionException e) {
             System.err.println(PROG + ": " + e.getMessage());
             status = 1;
+        } catch (Exit e) {
+            status = e.status; // -device help (raised after parsing)
         } catch (Exception | OutOfMemoryError e) {
             System.err.println(PROG + ": " + (e.getMessage() != null ? e.getMessage() : e.toString()));
             status = 1;
@@ -477,6 +479,16 @@ public final class SystemRiscv64 {
         StringBuilder sb = new StringBuilder("bus: main-system-bus\n  type System\n");
         sb.append("  dev: riscv.sifive.plic, id \"\"\n  dev: riscv.aclint.swi+mtimer, id \"\"\n  dev: serial-mm, id \"\"\n");
         sb.append("  dev: goldfish_rtc, id \"\"\n  dev: riscv.sifive.test, id \"\"\n  dev: gpex-pcihost, id \"\"\n");
+        sb.append("    bus: pcie.0\n      type PCIE\n");
+        for (int slot = 1; slot < 32; slot++) {
+            if (!(m.pcie.function(slot) instanceof org.jemu.hw.virtio.VirtioPci p)) continue;
+            long bar = p.barAddress(4);
+            sb.append("      dev: ").append(p.device().name()).append("-pci, id \"\"\n")
+              .append(String.format("        addr = %02x.0%n        pci id 1af4:%04x (sub 1af4:1100)%n", slot, p.readConfig(2, 2)))
+              .append(bar == -1 ? "        bar 4: mem at 0xffffffffffffffff [0x3ffe]\n"
+                      : String.format("        bar 4: mem at 0x%x [0x%x]%n", bar, bar + org.jemu.hw.virtio.VirtioPci.BAR_SIZE - 1))
+              .append("        bus: virtio-bus\n          type virtio-pci-bus\n          dev: ").append(p.device().name()).append("-device, id \"\"\n");
+        }
         for (int i = 0; i < 8; i++) {
             var slot = m.virtioSlot(i);
             sb.append(String.format("  dev: virtio-mmio, id \"\"%n    mmio 00000000%08x/0000000000000200%n", 0x10001000L + i * 0x1000L));

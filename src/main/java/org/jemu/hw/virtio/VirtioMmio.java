@@ -151,6 +151,7 @@ public final class VirtioMmio implements MmioHandler, VirtioTransport {
                 default -> bad("write", off, size);
             }
         }
+        serveQueuesIfDriverOk();
     }
 
     private static long lo(long old, int v) { return (old & ~0xffffffffL) | (v & 0xffffffffL); }
@@ -170,7 +171,19 @@ public final class VirtioMmio implements MmioHandler, VirtioTransport {
             }
         }
         status = (v & ~STATUS_NEEDS_RESET) | (old & STATUS_NEEDS_RESET);
-        if ((status & STATUS_DRIVER_OK) != 0 && (old & STATUS_DRIVER_OK) == 0) dev.driverOk(this);
+        if ((status & STATUS_DRIVER_OK) != 0 && (old & STATUS_DRIVER_OK) == 0) {
+            dev.driverOk(this);
+            kickAfterDriverOk = true;
+        }
+    }
+
+    /** Set by the DRIVER_OK transition: buffers made available before it are served once the lock is released. */
+    private boolean kickAfterDriverOk;
+
+    private void serveQueuesIfDriverOk() {
+        boolean kick;
+        synchronized (this) { kick = kickAfterDriverOk; kickAfterDriverOk = false; }
+        if (kick) for (int q = 0; q < queues.length; q++) notifyQueue(q);
     }
 
     private void enableQueue(int q) {

@@ -19,6 +19,7 @@ import org.jemu.util.Log;
  * 0x50 ISR_CFG    (type 3) offset 0x1000 length 1
  * 0x60 DEVICE_CFG (type 4) offset 0x2000 length = the device's config size (absent if 0)
  * 0x70 NOTIFY_CFG (type 2) offset 0x3000 length 0x1000, notify_off_multiplier 4 (queue n at 4n)
+ * 0x88 PCI_CFG    (type 5) window: cap.bar/offset/length writable, pci_cfg_data at 0x98 accesses BAR 4
  * </pre>
  * Common configuration (struct virtio_pci_common_cfg, accessed with its fields' own widths; the
  * 64-bit queue addresses also as two 32-bit halves): 0x00 device_feature_select, 0x04
@@ -42,6 +43,7 @@ public final class VirtioPci extends PciConfigSpace implements VirtioTransport {
     static final int COMMON = 0x0000, ISR = 0x1000, DEVICE = 0x2000, NOTIFY = 0x3000, NOTIFY_MULT = 4;
     static final int CAP_COMMON_CFG = 1, CAP_NOTIFY_CFG = 2, CAP_ISR_CFG = 3, CAP_DEVICE_CFG = 4;
     static final int NO_VECTOR = 0xffff;
+    static final int CAP_PCI_CFG = 5, PCI_CFG_CAP = 0x88, PCI_CFG_DATA = PCI_CFG_CAP + 16;
 
     private final AddressSpace mem;
     private final VirtioDevice dev;
@@ -77,8 +79,11 @@ public final class VirtioPci extends PciConfigSpace implements VirtioTransport {
         int next = dev.configSize() > 0 ? 0x60 : 0x70;
         cap(0x50, next, CAP_ISR_CFG, ISR, 1, 16);
         if (dev.configSize() > 0) cap(0x60, 0x70, CAP_DEVICE_CFG, DEVICE, dev.configSize(), 16);
-        cap(0x70, 0, CAP_NOTIFY_CFG, NOTIFY, 0x1000, 20);
+        cap(0x70, PCI_CFG_CAP, CAP_NOTIFY_CFG, NOTIFY, 0x1000, 20);
         put32(0x70 + 16, NOTIFY_MULT);
+        cap(PCI_CFG_CAP, 0, CAP_PCI_CFG, 0, 0, 20);
+        wmask[PCI_CFG_CAP + 4] = (byte) 0xff;                                  // cap.bar
+        for (int i = 8; i < 16; i++) wmask[PCI_CFG_CAP + i] = (byte) 0xff;     // cap.offset, cap.length
         dev.attach(this);
         resetState();
     }
@@ -123,6 +128,36 @@ public final class VirtioPci extends PciConfigSpace implements VirtioTransport {
 
     private boolean busMaster() { return (cfg[0x04] & 0x04) != 0; }
 
+    /**
+     * VIRTIO_PCI_CAP_PCI_CFG (virtio 1.2, 4.1.4.9): an access to pci_cfg_data reaches BAR cap.bar at
+     * cap.offset with cap.length bytes (1, 2 or 4, aligned); anything else reads 0 and drops writes.
+     */
+    private int[] cfgWindow(int offset, int size) {
+        if (offset + size <= PCI_CFG_DATA || offset >= PCI_CFG_DATA + 4) return null;
+        int bar = cfg[PCI_CFG_CAP + 4] & 0xff, off = get32(PCI_CFG_CAP + 8), len = get32(PCI_CFG_CAP + 12);
+        if (offset != PCI_CFG_DATA || size < len || bar != BAR || !(len == 1 || len == 2 || len == 4)
+                || (off & (len - 1)) != 0 || off < 0 || off + len > BAR_SIZE) return new int[] {-1, 0};
+        return new int[] {off, len};
+    }
+
+    @Override
+    public long readConfig(int offset, int size) {
+        int[] w;
+        synchronized (this) { w = cfgWindow(offset, size); }
+        if (w == null) return super.readConfig(offset, size);
+        if (w[0] < 0) { bad("pci_cfg read", offset, size); return 0; }
+        return bar.read(w[0], w[1]);
+    }
+
+    @Override
+    public void writeConfig(int offset, int size, long value) {
+        int[] w;
+        synchronized (this) { w = cfgWindow(offset, size); }
+        if (w == null) { super.writeConfig(offset, size, value); return; }
+        if (w[0] < 0) { bad("pci_cfg write", offset, size); return; }
+        bar.write(w[0], w[1], w[1] == 4 ? value & 0xffffffffL : value & ((1L << (8 * w[1])) - 1));
+    }
+
     @Override
     protected void configWritten(int offset, int size) {
         if (offset <= 0x05 && offset + size > 0x04) updateIrq(); // INTx disable may have changed
@@ -154,14 +189,16 @@ public final class VirtioPci extends PciConfigSpace implements VirtioTransport {
                 return;
             }
             synchronized (VirtioPci.this) {
-                if (off < ISR) { writeCommon((int) off, size, value); return; }
-                if (off >= DEVICE && off < DEVICE + dev.configSize()) {
+                if (off < ISR) {
+                    writeCommon((int) off, size, value);
+                } else if (off >= DEVICE && off < DEVICE + dev.configSize()) {
                     int o = (int) (off - DEVICE);
                     for (int i = 0; i < size; i++) if (o + i < dev.configSize()) dev.writeConfig(o + i, (int) (value >>> (8 * i)) & 0xff);
-                    return;
+                } else {
+                    bad("write", off, size);
                 }
-                bad("write", off, size);
             }
+            serveQueuesIfDriverOk();
         }
     }
 
@@ -263,7 +300,19 @@ public final class VirtioPci extends PciConfigSpace implements VirtioTransport {
             }
         }
         status = (v & ~VirtioMmio.STATUS_NEEDS_RESET) | (old & VirtioMmio.STATUS_NEEDS_RESET);
-        if ((status & VirtioMmio.STATUS_DRIVER_OK) != 0 && (old & VirtioMmio.STATUS_DRIVER_OK) == 0) dev.driverOk(this);
+        if ((status & VirtioMmio.STATUS_DRIVER_OK) != 0 && (old & VirtioMmio.STATUS_DRIVER_OK) == 0) {
+            dev.driverOk(this);
+            kickAfterDriverOk = true;
+        }
+    }
+
+    /** Set by the DRIVER_OK transition: buffers made available before it are served once the lock is released. */
+    private boolean kickAfterDriverOk;
+
+    private void serveQueuesIfDriverOk() {
+        boolean kick;
+        synchronized (this) { kick = kickAfterDriverOk; kickAfterDriverOk = false; }
+        if (kick) for (int q = 0; q < queues.length; q++) notifyQueue(q);
     }
 
     private void enableQueue(int q) {

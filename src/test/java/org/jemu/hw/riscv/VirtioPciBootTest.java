@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * Debian's kernel finds a virtio-blk-pci and a virtio-rng-pci function behind the PCIe host bridge,
  * assigns their BARs itself, drives them with INTx through the PLIC (32 + swizzle), reads the disk,
- * writes a marker the host then finds in the image, and reads the entropy device. One boot.
+ * writes a marker the host then finds in the image, reads the entropy device, and writes to /dev/hvc0
+ * of a virtio-serial-pci console whose file chardev the host then reads. One boot.
  */
 class VirtioPciBootTest {
     @TempDir Path dir;
@@ -36,12 +37,15 @@ class VirtioPciBootTest {
         String cmd = "insmod,/lib/modules/virtio_blk.ko;insmod,/lib/modules/virtio-rng.ko;"
                 + "cat,/sys/bus/pci/devices/0000:00:01.0/device,/sys/bus/pci/devices/0000:00:02.0/device;"
                 + "head,-c,9,/dev/vda;echo;echo,GUESTPCI|dd,of=/dev/vda,bs=512,seek=8,conv=fsync;"
-                + "cat,/sys/class/misc/hw_random/rng_current;head,-c,4096,/dev/hwrng|wc,-c;cat,/proc/interrupts";
+                + "cat,/sys/class/misc/hw_random/rng_current;head,-c,4096,/dev/hwrng|wc,-c;cat,/proc/interrupts;"
+                + "echo,HVC-OVER-PCI>/dev/hvc0";
+        Path console = dir.resolve("hvc0.log");
         Jemu.Result r = Jemu.run(List.of(Jemu.bin("jemu-system-riscv64").toString(), "-M", "virt", "-m", "512M",
                 "-nographic", "-kernel", kernel.toString(), "-initrd", initrd.toString(),
                 "-append", "console=ttyS0 jemu.cmd=" + cmd,
                 "-drive", "file=" + raw + ",format=raw,if=none,id=d0", "-device", "virtio-blk-pci,drive=d0",
-                "-device", "virtio-rng-pci"), new byte[0], 900, null);
+                "-device", "virtio-rng-pci", "-chardev", "file,id=c0,path=" + console,
+                "-device", "virtio-serial-pci", "-device", "virtconsole,chardev=c0"), new byte[0], 900, null);
         String out = r.stdout();
         assertEquals(0, r.exit(), r.toString());
         assertTrue(out.contains("pci 0000:00:01.0: [1af4:1042] type 00 class 0x010000"), out);
@@ -52,7 +56,9 @@ class VirtioPciBootTest {
         assertTrue(out.contains("virtio_rng.0"), out);
         assertTrue(out.contains("\n4096"), "4096 bytes from /dev/hwrng:\n" + out);
         assertTrue(out.contains("PLIC  33") && out.contains("PLIC  34"), "INTx of slots 1 and 2 on PLIC 33/34:\n" + out);
+        assertTrue(out.contains("pci 0000:00:03.0: [1af4:1043] type 00 class 0x078000"), out);
         assertTrue(out.contains("JEMU-DONE"), out);
+        assertEquals("HVC-OVER-PCI\n", java.nio.file.Files.readString(console).replace("\r\n", "\n"));
         try (BlockNode n = BlockDrivers.open(raw.toString(), "raw", true, BlockDrivers.Options.DEFAULT)) {
             ByteBuffer b = ByteBuffer.allocate(9);
             n.read(4096, b);

@@ -38,6 +38,10 @@ class VirtioConsoleTest {
         chr = new Chardev("c0", host, null);
         con = new VirtioConsole(chr);
         dev = new VirtioMmio("test", mem, irq::set, con);
+        start(true);
+    }
+
+    void start(boolean driverOk) {
         assertEquals(3, r(8));
         w(0x70, 1); w(0x70, 3);
         w(0x24, 1); w(0x20, 1);
@@ -52,7 +56,7 @@ class VirtioConsoleTest {
             w(0xa0, (int) RING[q][2]); w(0xa4, 0);
             w(0x44, 1);
         }
-        w(0x70, 3 | 8 | 4);
+        if (driverOk) w(0x70, 3 | 8 | 4);
     }
 
     void post(int q, int i, long addr, int len, int flags) {
@@ -97,6 +101,19 @@ class VirtioConsoleTest {
         assertEquals(3, used(0));
         assertEquals('c', mem.read(BUF + 0x200, 1));
         assertTrue(con.canReceive() == VirtioConsole.INPUT_BUF);
+    }
+
+    @Test
+    void inputAndBuffersBeforeDriverOkAreServedAtDriverOk() {
+        w(0x70, 0);
+        start(false);
+        post(0, 0, BUF, 16, 2);
+        w(0x50, 0);                                   // before DRIVER_OK: the device must not use it yet
+        con.receive((byte) 'z');
+        assertEquals(0, used(0));
+        w(0x70, 3 | 8 | 4);
+        assertEquals(1, used(0));
+        assertEquals('z', mem.read(BUF, 1));
     }
 
     @Test

@@ -300,6 +300,33 @@ class VirtioPciTest {
     }
 
     @Test
+    void pciCfgCapabilityWindowReachesBar4() {
+        plug(new VirtioBlk(node, false, null), true);
+        int c = caps.get(5);
+        cw(c + 4, 1, 4);
+        cw(c + 8, 4, 0x12);                 // num_queues
+        cw(c + 12, 4, 2);
+        assertEquals(1, cr(c + 16, 4) & 0xffff);
+        cw(c + 8, 4, 0x14);                 // device_status
+        cw(c + 12, 4, 1);
+        cw(c + 16, 4, 1);                   // ACKNOWLEDGE through the window
+        assertEquals(1, ccr(0x14, 1));
+        cw(c + 8, 4, 0x2000);               // device config: capacity low word
+        cw(c + 12, 4, 4);
+        assertEquals(64 * 1024 / 512, cr(c + 16, 4));
+        cw(0x04, 2, 0);                     // works without memory decoding, as the spec intends
+        assertEquals(64 * 1024 / 512, cr(c + 16, 4));
+        cw(c + 12, 4, 3);                   // bad length
+        assertEquals(0, cr(c + 16, 4));
+        cw(c + 12, 4, 4);
+        cw(c + 8, 4, 0x3ffe);               // runs past the BAR
+        assertEquals(0, cr(c + 16, 4));
+        cw(c + 8, 4, 0);
+        cw(c + 4, 1, 2);                    // another BAR
+        assertEquals(0, cr(c + 16, 4));
+    }
+
+    @Test
     void intxSwizzleFollowsTheInterruptMap() {
         for (int slot = 0; slot < 4; slot++) {
             for (int pin = 1; pin <= 4; pin++) {
