@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# jemu vs QEMU in user mode: the nine workloads of /work/shared/bench/riscv64 (sieve hash qsort matmul memstr
+# jemu vs QEMU in user mode: the nine workloads of ../shared/bench/riscv64 (beside the repo) (sieve hash qsort matmul memstr
 # from its src/*.c; xz -9, gzip -9 of 20 MiB, sha256sum of 200 MiB, lua5.4 bench.lua via -L sysroot), each run
 # under qemu-riscv64 and bin/jemu-riscv64 back to back (JVM start-up included), plus native x86_64 for the C
 # programs. Prints min/median wall seconds, jemu/qemu ratio of medians and the geometric mean of the ratios.
@@ -9,11 +9,11 @@
 #   SCALE=1           work scale passed to the C programs (e.g. 0.2 for a quick look)
 #   JEMU_JAVA_OPTS=…  extra JVM options for jemu (e.g. -Djemu.tcg.thresh=off to time the interpreter alone)
 #   JEMU_ARGS=…       extra jemu options (e.g. "-accel tcg,thresh=all")
-#   BENCH_SRC=/work/shared/bench/riscv64   where src/*.c and bench.lua live
+#   BENCH_SRC=../shared/bench/riscv64      where src/*.c and bench.lua live
 #   JEMU_CACHE=~/.cache/jemu               guest material (sysroot, Image) from scripts/fetch-guests.sh
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BENCH_SRC="${BENCH_SRC:-/work/shared/bench/riscv64}"
+BENCH_SRC="${BENCH_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/../shared/bench/riscv64}"
 CACHE="${JEMU_CACHE:-$HOME/.cache/jemu}/riscv64"
 OUT="${BENCH_OUT:-$root/target/bench}"
 RUNS="${RUNS:-3}"; SCALE="${SCALE:-1}"
