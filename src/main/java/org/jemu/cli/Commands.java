@@ -733,7 +733,6 @@ final class Commands {
                 if (!quiet) out.println("Strict mode: Image size mismatch!");
                 return 1;
             }
-            if (sa != sb && !quiet) out.println("Warning: Image size mismatch!");
             long common = Math.min(sa, sb);
             int chunk = 1 << 20;
             Progress p = new Progress(progress && !quiet, Math.max(sa, sb));
@@ -758,6 +757,8 @@ final class Commands {
                 p.update(off);
             }
             if (sa != sb) {
+                // as qemu-img: the warning comes once the common part compared equal
+                if (!quiet) out.println("Warning: Image size mismatch!");
                 BlockNode big = sa > sb ? a : b;
                 for (long off = common; off < big.size(); ) {
                     int len = (int) Math.min(chunk, big.size() - off);
