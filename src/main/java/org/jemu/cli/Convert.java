@@ -305,15 +305,21 @@ final class Convert {
             dst.writeZeroes(pc.off(), pc.len());
         } else if (pc.compressed() != null) {
             long size = cq.size();
-            for (int i = 0; i < pc.compressed().length; i++) {
-                byte[] z = pc.compressed()[i];
+            byte[][] zs = pc.compressed();
+            for (int i = 0; i < zs.length; i++) {
+                byte[] z = zs[i];
                 long gOff = pc.off() + (long) i * unit;
                 if (gOff >= size) break;
                 int n = (int) Math.min(unit, size - gOff);
                 if (z == null) {
                     if (!(zeroInit && !hasBacking)) dst.writeZeroes(gOff, n);
                 } else if (z == NOT_COMPRESSED) {
-                    dst.write(gOff, pc.buf().slice(i * unit, n));
+                    // a run of clusters that do not compress is one ordinary write
+                    int j = i + 1;
+                    while (j < zs.length && zs[j] == NOT_COMPRESSED && pc.off() + (long) j * unit < size) j++;
+                    long endOff = Math.min(size, pc.off() + (long) j * unit);
+                    dst.write(gOff, pc.buf().slice(i * unit, (int) (endOff - gOff)));
+                    i = j - 1;
                 } else {
                     cq.writeCompressedData(gOff / unit, null, z);
                 }

@@ -289,6 +289,7 @@ public final class Qcow2Node implements BlockNode {
         boolean deferred = through == 0 && Long.compareUnsigned(v, refcountOfBlock(rb, idx)) >= 0;
         // a decrement reaches the disk only after every reference that was dropped is gone from it
         if (!deferred) flushMetadata();
+        if (v == 0) drainUnlockedIO();
         int[] r = setRefcountInBlock(rb, idx, v);
         if (deferred) markDirty(dirtyRb, off, r[0], r[1]);
         else file.write(off + r[0], ByteBuffer.wrap(rb, r[0], r[1] - r[0]));
@@ -505,6 +506,7 @@ public final class Qcow2Node implements BlockNode {
     /** Runs a structural operation write-through, after the cached changes are on disk. */
     private interface MetaOp { void run() throws IOException; }
     private synchronized void writeThrough(MetaOp op) throws IOException {
+        drainUnlockedIO();   // as QEMU drains requests before snapshot/resize/check
         flushMetadata();
         through++;
         try { op.run(); } finally { through--; }
@@ -521,8 +523,7 @@ public final class Qcow2Node implements BlockNode {
     public void read(long offset, ByteBuffer dst) throws IOException {
         int len = dst.remaining();
         checkRange(offset, len);
-        if (readOnly) readGuest0(offset, dst, len);
-        else synchronized (this) { readGuest0(offset, dst, len); }
+        readGuest0(offset, dst, len);
         dst.position(dst.position() + len);
     }
 
@@ -533,13 +534,11 @@ public final class Qcow2Node implements BlockNode {
     }
 
     /**
-     * Guest read. Runs of data clusters that are contiguous in the host file become one read; on a
-     * read-only node that read happens outside the node's lock, so several threads read in parallel.
+     * Guest read. Runs of data clusters that are contiguous in the host file become one read, done
+     * outside the node's lock (several threads read in parallel; see {@link #unlockedIO}).
      */
     void readGuest(long offset, byte[] buf, int pos, int len) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(buf, pos, len);
-        if (readOnly) readGuest0(offset, b, len);
-        else synchronized (this) { readGuest0(offset, b, len); }
+        readGuest0(offset, ByteBuffer.wrap(buf, pos, len), len);
     }
 
     /** Reads {@code len} bytes into {@code dst} from its position on (the position is not moved). */
@@ -560,8 +559,10 @@ public final class Qcow2Node implements BlockNode {
                 long host = plainHost(e[0]);
                 if (host < 0) {
                     if (heap) readCluster(gc, e[0], e[1], in, buf, pos, n);
-                    else {
-                        if (tmp == null) tmp = new byte[cs];
+                    else if (readsAsZero(e[0])) {
+                        java.lang.foreign.MemorySegment.ofBuffer(dst).asSlice(pos - dst.position(), n).fill((byte) 0);
+                    } else {
+                        if (tmp == null) tmp = new byte[Math.min(cs, len)];
                         readCluster(gc, e[0], e[1], in, tmp, 0, n);
                         dst.put(pos, tmp, 0, n);
                     }
@@ -577,10 +578,22 @@ public final class Qcow2Node implements BlockNode {
                     if (nh != host + ((ngc - gc) << cb)) break;
                     run += Math.min(len - run, cs);
                 }
+                unlockedIO.incrementAndGet();
             }
-            file.read(runHost, heap ? ByteBuffer.wrap(buf, pos, run) : dst.slice(pos, run));
+            try {
+                file.read(runHost, heap ? ByteBuffer.wrap(buf, pos, run) : dst.slice(pos, run));
+            } finally {
+                unlockedIO.decrementAndGet();
+            }
             offset += run; pos += run; len -= run;
         }
+    }
+
+    /** True when a (non-extended) L2 entry reads as zeroes without any I/O: a zero cluster, or unallocated without a backing file. */
+    private boolean readsAsZero(long entry) {
+        if (extL2 || (entry & QCOW_OFLAG_COMPRESSED) != 0) return false;
+        if ((entry & QCOW_OFLAG_ZERO) != 0 && h.version >= 3) return true;
+        return (entry & L2E_OFFSET_MASK) == 0 && backing == null;
     }
 
     /** Host offset of a plain (allocated, uncompressed, not zero) data cluster of a non-extended-L2 image, validated; -1 otherwise. */
@@ -686,28 +699,76 @@ public final class Qcow2Node implements BlockNode {
         src.position(src.position() + len);
     }
 
-    /** A write from a direct buffer: whole-cluster runs go from the buffer to the file without a copy. */
-    private synchronized void writeGuestDirect(long offset, ByteBuffer src) throws IOException {
-        checkWritable();
+    /**
+     * A write from a direct buffer: whole-cluster runs into unallocated clusters go from the buffer to
+     * the file without a copy; runs of allocated, unshared clusters that are contiguous in the host file
+     * are written in place, outside the node's lock (see {@link #unlockedIO}).
+     */
+    private void writeGuestDirect(long offset, ByteBuffer src) throws IOException {
         int pos = 0, len = src.remaining();
         byte[] tmp = null;
+        long[] e = new long[2];
         while (len > 0) {
-            if (!extL2 && (offset & (cs - 1)) == 0 && len >= 2 * cs) {
-                int done = writeRun(offset >>> cb, src.slice(pos, len), len >>> cb);
-                if (done > 0) {
-                    offset += (long) done << cb; pos += done << cb; len -= done << cb;
+            long runHost;
+            int run;
+            synchronized (this) {
+                checkWritable();
+                long gc = offset >>> cb;
+                int in = (int) (offset & (cs - 1));
+                int n = Math.min(len, cs - in);
+                l2Lookup(gc, e);
+                long host = inPlaceHost(e[0]);
+                if (host < 0) {
+                    if (!extL2 && in == 0 && len >= 2 * cs) {
+                        int done = writeRun(gc, src.slice(pos, len), len >>> cb);
+                        if (done > 0) {
+                            offset += (long) done << cb; pos += done << cb; len -= done << cb;
+                            maybeFlushMetadata();
+                            continue;
+                        }
+                    }
+                    if (tmp == null || tmp.length < n) tmp = new byte[Math.min(cs, len)];
+                    src.get(pos, tmp, 0, n);
+                    writeCluster(gc, in, tmp, 0, n);
+                    offset += n; pos += n; len -= n;
+                    maybeFlushMetadata();
                     continue;
                 }
+                runHost = host + in;
+                run = n;
+                while (run < len) {
+                    long ngc = gc + 1 + ((long) (run - n) >>> cb);
+                    l2Lookup(ngc, e);
+                    if (inPlaceHost(e[0]) != host + ((ngc - gc) << cb)) break;
+                    run += Math.min(len - run, cs);
+                }
+                unlockedIO.incrementAndGet();
             }
-            long gc = offset >>> cb;
-            int in = (int) (offset & (cs - 1));
-            int n = Math.min(len, cs - in);
-            if (tmp == null) tmp = new byte[cs];
-            src.get(pos, tmp, 0, n);
-            writeCluster(gc, in, tmp, 0, n);
-            offset += n; pos += n; len -= n;
+            try {
+                file.write(runHost, src.slice(pos, run));
+            } finally {
+                unlockedIO.decrementAndGet();
+            }
+            offset += run; pos += run; len -= run;
         }
-        maybeFlushMetadata();
+    }
+
+    /** Host offset of an allocated, unshared (COPIED), uncompressed, non-zero cluster (non-extended L2), validated; -1 otherwise. */
+    private long inPlaceHost(long entry) throws BlockException {
+        if ((entry & QCOW_OFLAG_COPIED) == 0) return -1;
+        return plainHost(entry);
+    }
+
+    /**
+     * Data reads and in-place writes in progress outside the lock. A cluster whose refcount drops to
+     * zero could be handed out again at once, so freeing one first waits until no such request (which
+     * may still be using the old mapping) is in flight; requests that start later look the mapping up
+     * again under the lock, which the freeing thread holds.
+     */
+    private final java.util.concurrent.atomic.AtomicInteger unlockedIO = new java.util.concurrent.atomic.AtomicInteger();
+
+    private void drainUnlockedIO() {
+        while (unlockedIO.get() != 0) java.util.concurrent.locks.LockSupport.parkNanos(20_000);
     }
 
     private void checkWritable() throws IOException {
