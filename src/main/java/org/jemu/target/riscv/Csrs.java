@@ -50,6 +50,13 @@ public class Csrs {
         }
     }
 
+    /**
+     * The value CSRRS/CSRRC modify and write back, given what {@link #read} returned: normally that value.
+     * A CSR whose read ORs in a hardware signal (mip.SEIP, privileged spec 3.1.9) returns only its
+     * software-writable state here, so a read-modify-write of other bits never latches the signal.
+     */
+    public long rmwBase(RiscvCpu cpu, int csr, long read) { return read; }
+
     /** The time CSR: a 10 MHz clock (the virt machine's timebase) from the host's monotonic clock. */
     public long time(RiscvCpu cpu) { return System.nanoTime() / 100; }
 

@@ -333,8 +333,8 @@ public final class RiscvExec {
         if (write) {
             long v = switch (in) {
                 case CSRRW, CSRRWI -> src;
-                case CSRRS, CSRRSI -> old | src;
-                default -> old & ~src;
+                case CSRRS, CSRRSI -> c.rmwBase(cpu, csr, old) | src;
+                default -> c.rmwBase(cpu, csr, old) & ~src;
             };
             c.write(cpu, csr, v);
         }

@@ -34,7 +34,7 @@ class BareMetalTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"traps", "deleg", "counters", "timer", "extint", "pmp", "paging"})
+    @ValueSource(strings = {"traps", "deleg", "counters", "timer", "extint", "mipseip", "pmp", "paging"})
     void runs(String name) throws Exception {
         Path elf = build(name);
         Jemu.Result r = Jemu.run(List.of(Jemu.bin("jemu-system-riscv64").toString(), "-M", "virt", "-nographic",

@@ -103,6 +103,19 @@ public final class PrivCsrs extends Csrs {
         return v;
     }
 
+    /**
+     * mip/sip for CSRRS/CSRRC: SEIP takes part with their software-writable bit only,
+     * not the PLIC's line (privileged spec 3.1.9). Without this, OpenSBI's {@code csrs mip, SSIP} (an
+     * S-mode IPI) while the PLIC asserted SEIP latched SEIP forever: an endless external-interrupt storm
+     * with nothing to claim, which starved the timer (the -smp 2 "livelock").
+     */
+    @Override
+    public long rmwBase(RiscvCpu c, int csr, long read) {
+        if (csr != MIP && csr != SIP) return read;
+        long seip = 1L << InterruptPending.SEIP;
+        return (read & ~seip) | (mipSw & seip);
+    }
+
     @Override public boolean fpEnabled(RiscvCpu c) { return (mstatus & FS) != 0; }
 
     @Override public void fpDirty(RiscvCpu c) { mstatus |= FS; }
