@@ -364,6 +364,9 @@ public final class SystemRiscv64 {
     static void openDrives(Args a, VirtMachine m, Map<String, BlockNode> nodes) throws IOException {
         Map<String, Boolean> readOnlyById = new LinkedHashMap<>();
         Map<String, Boolean> used = new LinkedHashMap<>();
+        // if=virtio drives become virtio-blk-pci functions after every -device, as QEMU appends their
+        // device options behind the command line's (QEMU's "virtio-blk" alias is virtio-blk-pci on riscv)
+        List<VirtioBlk> ifVirtio = new ArrayList<>();
         int anon = 0;
         for (QemuOpts d : a.drives) {
             String spec = d.toString();
@@ -387,7 +390,7 @@ public final class SystemRiscv64 {
                 case "virtio" -> {
                     String key = id != null ? id : "virtio" + anon++;
                     nodes.put(key, n);
-                    m.addVirtioMmio(new VirtioBlk(n, ro, serialNo));
+                    ifVirtio.add(new VirtioBlk(n, ro, serialNo));
                 }
                 case "none" -> {
                     if (id == null) throw new OptionException("-drive " + spec + ": if=none needs an id=");
@@ -463,7 +466,8 @@ public final class SystemRiscv64 {
                 default -> throw new OptionException("-device " + driver + ": '" + driver + "' is not a valid device model name");
             };
             dev.take("id", null);
-            if (driver.endsWith("-pci")) {
+            // QEMU's aliases virtio-blk / virtio-rng / virtio-serial name the PCI devices on riscv (QEMU_ARCH_VIRTIO_PCI)
+            if (driver.endsWith("-pci") || !driver.endsWith("-device")) {
                 String addr = dev.take("addr", null);
                 if (addr != null) throw new OptionException("-device " + driver + ",addr=" + addr + ": addr= is not supported (devices take the next free slot)");
                 dev.rejectUnknown();
@@ -473,6 +477,7 @@ public final class SystemRiscv64 {
                 m.addVirtioMmio(vd);
             }
         }
+        for (VirtioBlk b : ifVirtio) m.addVirtioPci(b);
     }
 
     static String qtree(VirtMachine m) {

@@ -17,8 +17,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * Debian's riscv64 kernel with the busybox initramfs boots on {@code -M virt} through OpenSBI (the
- * default -bios), insmods the virtio modules, reads a raw and a qcow2 disk on virtio-blk, writes to
- * both, and powers off; jemu exits 0 and the host sees what the guest wrote. -smp 1 and -smp 2.
+ * default -bios), insmods the virtio modules, reads a raw disk on virtio-blk-pci ({@code -drive if=virtio},
+ * as QEMU) and a qcow2 disk on virtio-mmio ({@code -device virtio-blk-device}), writes to both, and powers
+ * off; jemu exits 0 and the host sees what the guest wrote. -smp 1 and -smp 2.
  */
 class BootLinuxTest {
     @TempDir Path dir;
@@ -50,7 +51,8 @@ class BootLinuxTest {
         Jemu.Result r = Jemu.run(List.of(Jemu.bin("jemu-system-riscv64").toString(), "-M", "virt", "-smp", String.valueOf(smp),
                 "-m", "1G", "-nographic", "-kernel", kernel.toString(), "-initrd", initrd.toString(),
                 "-append", "console=ttyS0 jemu.cmd=" + cmd,
-                "-drive", "file=" + raw + ",format=raw,if=virtio", "-drive", "file=" + qcow + ",format=qcow2,if=virtio"),
+                "-drive", "file=" + raw + ",format=raw,if=virtio",
+                "-drive", "file=" + qcow + ",format=qcow2,if=none,id=q", "-device", "virtio-blk-device,drive=q"),
                 new byte[0], 600, null);
         String out = r.stdout();
         assertEquals(0, r.exit(), r.toString());
