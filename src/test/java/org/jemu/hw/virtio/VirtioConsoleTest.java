@@ -123,14 +123,14 @@ class VirtioConsoleTest {
         w(0x50, 0);
         assertEquals(1, used(0));
         assertEquals(0, mem.read(RING[0][2] + 4 + 4, 4), "0 bytes written");
-        assertEquals(0, r(0x70) & VirtioMmio.STATUS_NEEDS_RESET);
+        assertEquals(0, r(0x70) & VirtioCore.STATUS_NEEDS_RESET);
     }
 
     @Test
     void hostileTransmitChainNeedsReset() {
         post(1, 0, 0x1000, 16, 0); // not RAM
         w(0x50, 1);
-        assertEquals(VirtioMmio.STATUS_NEEDS_RESET, r(0x70) & VirtioMmio.STATUS_NEEDS_RESET);
+        assertEquals(VirtioCore.STATUS_NEEDS_RESET, r(0x70) & VirtioCore.STATUS_NEEDS_RESET);
         assertEquals("", host.toString(StandardCharsets.US_ASCII));
     }
 }
