@@ -47,7 +47,7 @@ public final class VirtioCore implements VirtioTransport {
 
     private int deviceFeaturesSel, driverFeaturesSel, queueSel, status, configGeneration;
     private volatile int isr;
-    private long driverFeatures;
+    private volatile long driverFeatures;
     private final int[] qnum;
     private final boolean[] qready;
     private final long[] qdesc, qdriver, qdevice;
@@ -283,6 +283,8 @@ public final class VirtioCore implements VirtioTransport {
     }
 
     @Override public void kick(int index) { notifyQueue(index); }
+
+    @Override public long driverFeatures() { return driverFeatures; }
 
     @Override public synchronized void needsReset(String why) {
         bad(why + ": device needs reset");
