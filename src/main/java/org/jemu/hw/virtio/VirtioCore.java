@@ -131,6 +131,9 @@ public final class VirtioCore implements VirtioTransport {
         }
     }
 
+    /** System reset: as a driver's write of status 0. */
+    public void reset() { writeStatus(0); }
+
     private void resetState() {
         deviceFeaturesSel = driverFeaturesSel = queueSel = status = 0;
         driverFeatures = 0;

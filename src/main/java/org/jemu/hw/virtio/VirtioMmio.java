@@ -25,7 +25,7 @@ import org.jemu.util.Log;
  * drives the slot's PLIC line from the interrupt status. Queue registers can only be changed while
  * QueueReady is 0; writing QueueReady 0 disables the queue.
  */
-public final class VirtioMmio implements MmioHandler {
+public final class VirtioMmio implements MmioHandler, org.jemu.hw.Resettable {
     public static final long SIZE = 0x1000;
     static final int MAGIC = 0x74726976, VENDOR = 0x554d4551;
 
@@ -40,6 +40,8 @@ public final class VirtioMmio implements MmioHandler {
         this.irq = irq;
         this.core = dev == null ? null : new VirtioCore(name, mem, dev, isr -> irq.set(isr != 0));
     }
+
+    @Override public void reset() { if (core != null) core.reset(); }
 
     public VirtioDevice device() { return core == null ? null : core.device(); }
 

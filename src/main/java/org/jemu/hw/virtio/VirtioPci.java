@@ -38,7 +38,7 @@ import org.jemu.util.Log;
  * Notifications for absent queues, unknown registers and odd access widths are ignored (logged
  * under {@code -d guest_errors}).
  */
-public final class VirtioPci extends PciConfigSpace implements VirtioCore.Bus {
+public final class VirtioPci extends PciConfigSpace implements VirtioCore.Bus, org.jemu.hw.Resettable {
     public static final long BAR_SIZE = 0x4000;
     static final int BAR = 4;
     static final int COMMON = 0x0000, ISR = 0x1000, DEVICE = 0x2000, NOTIFY = 0x3000, NOTIFY_MULT = 4;
@@ -69,6 +69,15 @@ public final class VirtioPci extends PciConfigSpace implements VirtioCore.Bus {
         wmask[PCI_CFG_CAP + 4] = (byte) 0xff;                                  // cap.bar
         for (int i = 8; i < 16; i++) wmask[PCI_CFG_CAP + i] = (byte) 0xff;     // cap.offset, cap.length
         core = new VirtioCore(name, mem, dev, this);
+        savePowerOnState();
+    }
+
+    /** System reset: the power-on configuration header (BAR unassigned, decoding off) and the device reset. */
+    @Override
+    public void reset() {
+        core.reset();
+        resetConfig();
+        updateIrq();
     }
 
     private static int classCode(int id) {

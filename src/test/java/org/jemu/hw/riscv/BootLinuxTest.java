@@ -27,11 +27,6 @@ class BootLinuxTest {
     @ParameterizedTest
     @ValueSource(ints = {1, 2})
     void bootsReadsWritesDisksAndPowersOff(int smp) throws Exception {
-        if (smp > 1 && !Boolean.getBoolean("jemu.boot.smp2")) {
-            Need.skip("the -smp 2 boot is off by default: known bug, hart 0 can livelock without taking interrupts "
-                    + "when the host is overloaded (2 hangs in ~7 boots, both with other boots running; see README, "
-                    + "Known bugs); run it with -Djemu.boot.smp2=true");
-        }
         Path cache = Jemu.cache().resolve("riscv64");
         Path kernel = Need.file(cache.resolve("Image"), "Debian riscv64 kernel");
         Path initrd = Need.file(cache.resolve("initrd.gz"), "busybox initramfs");

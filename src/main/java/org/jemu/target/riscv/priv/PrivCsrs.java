@@ -388,6 +388,12 @@ public final class PrivCsrs extends Csrs {
     /** Set when the machine stops: a hart parked in WFI gives up waiting. */
     volatile boolean stopping;
 
+    /** The machine stops (power-off or reset): wfi returns, the Sstc timer is disarmed. */
+    void halt() {
+        stopping = true;
+        stimer.del();
+    }
+
     /**
      * WFI parks the hart's thread until an interrupt is pending and enabled in mie (whatever the
      * global enables say), so an idle guest costs no host CPU; device threads unpark it.
