@@ -63,8 +63,10 @@ public class Csrs {
     /**
      * Privileged instructions. Called with {@link RiscvCpu#pc} at the instruction. Return -1 to continue at
      * {@link RiscvCpu#pc} (which the hook sets, e.g. to the return address, or pc + 4), or a {@link Trap}
-     * code to stop the hart ({@link Trap#ILLEGAL_INSN} and other causes leave pc at the instruction;
-     * {@link Trap#HALT} from wfi asks the outer loop to wait for an interrupt, with pc set past the wfi).
+     * code to stop the hart ({@link Trap#ILLEGAL_INSN} and other causes leave pc at the instruction).
+     * {@code wfi} may block the calling hart thread: system mode parks it inside the hook until an interrupt
+     * is pending and enabled (or the machine stops), then returns -1 with pc past the wfi and an exit
+     * request raised, so the caller's loop looks at interrupts next.
      */
     public int mret(RiscvCpu cpu) { return Trap.ILLEGAL_INSN; }
     public int sret(RiscvCpu cpu) { return Trap.ILLEGAL_INSN; }

@@ -33,7 +33,7 @@ public final class RiscvExec {
      * Runs the hart from {@code cpu.pc} until something needs its caller. Returns a {@link Trap} cause with
      * {@code cpu.pc} at the instruction that trapped (ecall included: the caller advances pc past it) and
      * {@code cpu.tval} set; or {@link Trap#EXIT_REQUEST} (pc at the next instruction to run); or what a
-     * {@link Csrs} privileged hook returned (e.g. {@link Trap#HALT}).
+     * {@link Csrs} privileged hook returned.
      */
     public static int run(RiscvCpu cpu) {
         final Block[] cache = cpu.blocks;
