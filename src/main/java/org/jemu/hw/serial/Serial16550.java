@@ -58,6 +58,7 @@ public final class Serial16550 implements MmioHandler, CharFrontend, org.jemu.hw
         msr = 0xb0;
         thrIpending = false;
         update();
+        if (chr != null) chr.inputConsumed();
     }
 
     @Override
@@ -70,6 +71,7 @@ public final class Serial16550 implements MmioHandler, CharFrontend, org.jemu.hw
                     v = rx[rxHead] & 0xff;
                     rxHead = (rxHead + 1) % FIFO_SIZE;
                     rxCount--;
+                    if (chr != null) chr.inputConsumed();
                 } else v = 0;
                 if (rxCount == 0) lsr &= ~LSR_DR;
                 update();
@@ -127,6 +129,7 @@ public final class Serial16550 implements MmioHandler, CharFrontend, org.jemu.hw
             case 2 -> {
                 if ((v & 0x02) != 0) { rxCount = 0; rxHead = 0; lsr &= ~LSR_DR; }
                 fcr = v & 0xc9;
+                if (chr != null) chr.inputConsumed();   // room may have appeared (FIFO cleared or enabled)
                 update();
             }
             case 3 -> lcr = v;

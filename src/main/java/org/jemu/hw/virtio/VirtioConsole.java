@@ -127,7 +127,11 @@ public final class VirtioConsole implements VirtioDevice, CharFrontend {
                 any = true;
             }
         }
-        if (any && !q.interruptSuppressed()) transport.notifyUsed();
+        if (any) {
+            Chardev c = chr;
+            if (c != null) c.inputConsumed();
+            if (!q.interruptSuppressed()) transport.notifyUsed();
+        }
     }
 
     // ------------------------------------------------------------------------------ control queue
