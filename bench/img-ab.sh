@@ -32,7 +32,7 @@ run() {
   echo "$name $tool $(echo "$u + $s" | bc) $e" >> "$T"
 }
 verify() { # image source
-  qemu-img check -q "$1" || { echo "CHECK FAILED: $1"; exit 1; }
+  case "$1" in *.raw) ;; *) qemu-img check -q "$1" || { echo "CHECK FAILED: $1"; exit 1; } ;; esac
   qemu-img compare -q "$2" "$1" || { echo "COMPARE FAILED: $1 vs $2"; exit 1; }
 }
 conv() { # name runs out-file source verify-source args...
