@@ -28,7 +28,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * {@code jemu-system-riscv64}: QEMU's qemu-system-riscv64 command line for the {@code virt} machine.
@@ -220,13 +221,11 @@ public final class SystemRiscv64 {
         if (initrd != null && kernel == null) throw new OptionException("-initrd only allowed with -kernel option");
 
         Map<String, Runnable> closers = new LinkedHashMap<>();
-        CompletableFuture<Integer> exit = new CompletableFuture<>();
+        // what ends a run of the harts: an exit status (poweroff, quit, C-a x) or RESET (guest reboot, system_reset)
+        BlockingQueue<Integer> exit = new LinkedBlockingQueue<>();
         SystemControl control = new SystemControl() {
-            @Override public void poweroff(int status) { exit.complete(status); }
-            @Override public void reset() {
-                if (a.noReboot) exit.complete(0);
-                else exit.complete(RESET);
-            }
+            @Override public void poweroff(int status) { exit.offer(status); }
+            @Override public void reset() { exit.offer(a.noReboot ? 0 : RESET); }
         };
 
         // character devices
@@ -263,15 +262,15 @@ public final class SystemRiscv64 {
                 System.err.println(PROG + ": info: dtb dumped to " + dumpdtb + ". Exiting.");
                 return 0;
             }
-            SystemHarts harts = new SystemHarts(m, a.tcg);
+            SystemHarts[] harts = {new SystemHarts(m, a.tcg)};
             Hmp.Target tgt = new Hmp.Target() {
                 @Override public String version() { return VERSION; }
-                @Override public String registers() { return harts.dumpRegisters(0); }
+                @Override public String registers() { return harts[0].dumpRegisters(0); }
                 @Override public String mtree() { return m.mem.mtree(); }
                 @Override public String qtree() { return SystemRiscv64.qtree(m); }
-                @Override public String cpus() { return harts.cpusInfo(); }
-                @Override public void reset() { control.reset(); }
-                @Override public void quit() { exit.complete(0); }
+                @Override public String cpus() { return harts[0].cpusInfo(); }
+                @Override public void reset() { control.reset(); }   // under -no-reboot QEMU's system_reset shuts down too
+                @Override public void quit() { exit.offer(0); }
             };
             if (muxHolder[0] != null) muxHolder[0].attachMonitor(new Hmp(muxHolder[0], tgt));
             if (monitorChr != null) {
@@ -283,12 +282,19 @@ public final class SystemRiscv64 {
             if (serial != null) serial.start();
             for (Chardev c : a.chardevMap.values()) c.start();
             while (true) {
-                harts.start();
-                int status = exit.get();
-                harts.stop();
+                harts[0].start();
+                int status = exit.take();
+                boolean stopped = harts[0].stop();
                 m.flushDisks();
                 if (status != RESET) return status;
-                return resetUnsupported();
+                if (!stopped) {
+                    System.err.println(PROG + ": a hart did not stop for the system reset; exiting");
+                    return 1;
+                }
+                // QEMU's qemu_system_reset: devices to their power-on state, images reloaded, every hart at the reset vector
+                exit.clear();
+                m.reset();
+                harts[0] = new SystemHarts(m, a.tcg);
             }
         } finally {
             for (BlockNode n : drives.values()) {
@@ -300,12 +306,6 @@ public final class SystemRiscv64 {
     }
 
     static final int RESET = Integer.MIN_VALUE;
-
-    /** A guest reboot: QEMU resets the machine; jemu powers off and says so (run again to reboot). */
-    private static int resetUnsupported() {
-        System.err.println(PROG + ": guest requested a reboot; machine reset is not supported yet, exiting (use -no-reboot to make this the expected outcome)");
-        return 0;
-    }
 
     static Path existing(String file, String what) {
         Path p = Path.of(file);
@@ -326,7 +326,7 @@ public final class SystemRiscv64 {
                 + candidates + "; run scripts/fetch-guests.sh or install Debian's opensbi package, or use -bios FILE|none)");
     }
 
-    private static Chardev chardev(String spec, String id, CompletableFuture<Integer> exit, MuxChardev[] muxOut, Runnable flush) {
+    private static Chardev chardev(String spec, String id, BlockingQueue<Integer> exit, MuxChardev[] muxOut, Runnable flush) {
         switch (spec) {
             case "none", "null" -> { return spec.equals("null") ? new Chardev(id, OutputStream.nullOutputStream(), null) : null; }
             case "stdio" -> {
@@ -337,7 +337,7 @@ public final class SystemRiscv64 {
                 Terminal.raw();
                 MuxChardev mux = new MuxChardev(id, new FileOutputStream(FileDescriptor.out), new FileInputStream(FileDescriptor.in),
                         new MuxChardev.Actions() {
-                            @Override public void exit() { exit.complete(0); }
+                            @Override public void exit() { exit.offer(0); }
                             @Override public void flushDisks() { flush.run(); }
                         });
                 if (muxOut != null) muxOut[0] = mux;
@@ -391,6 +391,9 @@ public final class SystemRiscv64 {
     static void openDrives(Args a, VirtMachine m, Map<String, BlockNode> nodes) throws IOException {
         Map<String, Boolean> readOnlyById = new LinkedHashMap<>();
         Map<String, Boolean> used = new LinkedHashMap<>();
+        // if=virtio drives become virtio-blk-pci functions after every -device, as QEMU appends their
+        // device options behind the command line's (QEMU's "virtio-blk" alias is virtio-blk-pci on riscv)
+        List<VirtioBlk> ifVirtio = new ArrayList<>();
         int anon = 0;
         for (QemuOpts d : a.drives) {
             String spec = d.toString();
@@ -414,7 +417,7 @@ public final class SystemRiscv64 {
                 case "virtio" -> {
                     String key = id != null ? id : "virtio" + anon++;
                     nodes.put(key, n);
-                    m.addVirtioMmio(new VirtioBlk(n, ro, serialNo));
+                    ifVirtio.add(new VirtioBlk(n, ro, serialNo));
                 }
                 case "none" -> {
                     if (id == null) throw new OptionException("-drive " + spec + ": if=none needs an id=");
@@ -490,7 +493,8 @@ public final class SystemRiscv64 {
                 default -> throw new OptionException("-device " + driver + ": '" + driver + "' is not a valid device model name");
             };
             dev.take("id", null);
-            if (driver.endsWith("-pci")) {
+            // QEMU's aliases virtio-blk / virtio-rng / virtio-serial name the PCI devices on riscv (QEMU_ARCH_VIRTIO_PCI)
+            if (driver.endsWith("-pci") || !driver.endsWith("-device")) {
                 String addr = dev.take("addr", null);
                 if (addr != null) throw new OptionException("-device " + driver + ",addr=" + addr + ": addr= is not supported (devices take the next free slot)");
                 dev.rejectUnknown();
@@ -500,6 +504,7 @@ public final class SystemRiscv64 {
                 m.addVirtioMmio(vd);
             }
         }
+        for (VirtioBlk b : ifVirtio) m.addVirtioPci(b);
     }
 
     static String qtree(VirtMachine m) {

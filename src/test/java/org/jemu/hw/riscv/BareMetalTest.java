@@ -35,7 +35,7 @@ class BareMetalTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"traps", "deleg", "counters", "timer", "extint", "pmp", "paging"})
+    @ValueSource(strings = {"traps", "deleg", "counters", "timer", "extint", "mipseip", "pmp", "paging", "reset"})
     void runs(String name) throws Exception {
         run(name, null);
     }
@@ -70,5 +70,16 @@ class BareMetalTest {
         Jemu.Result r = Jemu.run(cmd, new byte[0], 120, null);
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.stdout().contains("PASS"), r.toString());
+    }
+
+    /** A guest reset under -no-reboot ends jemu with status 0 instead of booting again (QEMU's behaviour). */
+    @org.junit.jupiter.api.Test
+    void resetWithNoRebootExits() throws Exception {
+        Path elf = build("reset");
+        Jemu.Result r = Jemu.run(List.of(Jemu.bin("jemu-system-riscv64").toString(), "-M", "virt", "-nographic",
+                "-bios", "none", "-no-reboot", "-kernel", elf.toString()), new byte[0], 120, null);
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.stdout().contains("BOOT1"), r.toString());
+        assertFalse(r.stdout().contains("BOOT2"), r.toString());
     }
 }

@@ -64,18 +64,25 @@ public final class SystemHarts {
         for (Thread t : threads) t.start();
     }
 
-    public void stop() {
+    /**
+     * Stops every hart at its next block boundary (or out of wfi) and waits for the threads to end
+     * (bounded: 30 s). Returns whether they all ended; a system reset needs them gone.
+     */
+    public boolean stop() {
         stopped = true;
         for (int h = 0; h < cpus.length; h++) {
-            privs[h].stopping = true;
+            privs[h].halt();
             cpus[h].requestExit();
             if (threads[h] != null) LockSupport.unpark(threads[h]);
         }
+        boolean all = true;
         for (Thread t : threads) {
             if (t == null || t == Thread.currentThread()) continue;
-            try { t.join(2000); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
+            try { t.join(30_000); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
+            all &= !t.isAlive();
         }
         if (tcg != null) tcg.shutdown();
+        return all;
     }
 
     private void run(int h) {
