@@ -78,6 +78,8 @@ public final class SystemRiscv64 {
         boolean chardevStdio;
         boolean nographic, noReboot;
         String serial, monitor;
+        /** -accel tcg[,thresh=N|all|off][,tb-size=MiB][,thread=multi] (and the jemu.tcg.* properties). */
+        org.jemu.tcg.TcgOptions tcg = org.jemu.target.riscv.softmmu.SoftmmuTcg.defaultOptions();
     }
 
     static Args parse(String[] argv) {
@@ -112,7 +114,7 @@ public final class SystemRiscv64 {
     private static boolean takesArg(String name) {
         return switch (name) {
             case "-M", "-machine", "-cpu", "-m", "-smp", "-bios", "-kernel", "-initrd", "-append", "-drive", "-device",
-                 "-blockdev", "-chardev", "-serial", "-monitor", "-d", "-D", "-display" -> true;
+                 "-blockdev", "-chardev", "-serial", "-monitor", "-d", "-D", "-display", "-accel" -> true;
             default -> false;
         };
     }
@@ -149,6 +151,7 @@ public final class SystemRiscv64 {
             case "-chardev" -> a.chardevs.add(QemuOpts.parse("chardev", v, "backend"));
             case "-serial" -> a.serial = v;
             case "-monitor" -> a.monitor = v;
+            case "-accel" -> a.tcg = accel(a.tcg, v);
             case "-d" -> Log.enable(v);
             case "-D" -> Log.toFile(v);
             case "-display" -> {
@@ -156,6 +159,30 @@ public final class SystemRiscv64 {
             }
             default -> throw new OptionException("invalid option");
         }
+    }
+
+    /**
+     * {@code -accel tcg[,thresh=N|all|off][,tb-size=MiB][,sync=on][,thread=multi]}: QEMU's accelerator option.
+     * Every hart has its own host thread (QEMU's MTTCG), so {@code thread=multi} is what jemu does and
+     * {@code thread=single} is refused; {@code thresh} and {@code sync} are jemu's (as in user mode).
+     */
+    static org.jemu.tcg.TcgOptions accel(org.jemu.tcg.TcgOptions base, String v) {
+        StringBuilder rest = new StringBuilder();
+        for (String part : v.split(",", -1)) {
+            if (part.startsWith("thread=")) {
+                String t = part.substring(7);
+                if (t.equals("single")) throw new OptionException("thread=single is not supported (every hart runs on its own host thread, as thread=multi)");
+                if (!t.equals("multi")) throw new OptionException("Parameter 'thread' expects 'single' or 'multi'");
+                continue;
+            }
+            if (rest.length() > 0) rest.append(',');
+            rest.append(part);
+        }
+        if (v.equals("help")) {
+            System.out.println("Accelerators supported in QEMU binary:\ntcg");
+            throw new Exit(0);
+        }
+        return base.withAccel(rest.toString());
     }
 
     /** Thrown to end option parsing with a status (-version, -help). */
@@ -235,7 +262,7 @@ public final class SystemRiscv64 {
                 System.err.println(PROG + ": info: dtb dumped to " + dumpdtb + ". Exiting.");
                 return 0;
             }
-            SystemHarts[] harts = {new SystemHarts(m)};
+            SystemHarts[] harts = {new SystemHarts(m, a.tcg)};
             Hmp.Target tgt = new Hmp.Target() {
                 @Override public String version() { return VERSION; }
                 @Override public String registers() { return harts[0].dumpRegisters(0); }
@@ -267,7 +294,7 @@ public final class SystemRiscv64 {
                 // QEMU's qemu_system_reset: devices to their power-on state, images reloaded, every hart at the reset vector
                 exit.clear();
                 m.reset();
-                harts[0] = new SystemHarts(m);
+                harts[0] = new SystemHarts(m, a.tcg);
             }
         } finally {
             for (BlockNode n : drives.values()) {
@@ -514,6 +541,9 @@ public final class SystemRiscv64 {
                 -cpu rv64       select CPU (rv64, max)
                 -smp N          number of harts (one host thread each)
                 -m [size=]megs[M|G]  RAM size (default 128M)
+                -accel tcg[,thresh=N|all|off][,tb-size=MiB][,thread=multi]
+                                translate hot guest code to JVM bytecode after N entries (default 50;
+                                'all' = everything at once, 'off' = interpreter only)
 
                 Block device options:
                 -drive file=F[,format=raw|qcow2|...][,if=virtio|none][,id=ID][,readonly=on][,cache=writeback|none|writethrough|directsync|unsafe]
