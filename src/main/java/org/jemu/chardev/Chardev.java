@@ -71,11 +71,30 @@ public class Chardev implements AutoCloseable {
         deliver(frontend, b);
     }
 
-    /** Waits until {@code fe} has room, then hands it {@code b}. */
-    protected static void deliver(CharFrontend fe, byte b) throws InterruptedException {
+    /** The input thread while it waits for a frontend to make room (unparked by {@link #inputConsumed}). */
+    private volatile Thread waiting;
+
+    /** Waits (parked, no polling) until {@code fe} has room, then hands it {@code b}. */
+    protected void deliver(CharFrontend fe, byte b) throws InterruptedException {
         if (fe == null) return;
-        while (fe.canReceive() <= 0) Thread.sleep(1);
+        if (fe.canReceive() <= 0) {
+            waiting = Thread.currentThread();
+            try {
+                while (fe.canReceive() <= 0) {
+                    java.util.concurrent.locks.LockSupport.park(this);
+                    if (Thread.interrupted()) throw new InterruptedException();
+                }
+            } finally {
+                waiting = null;
+            }
+        }
         fe.receive(b);
+    }
+
+    /** A frontend took input (its receive FIFO or buffer has room again): wakes the waiting input thread. */
+    public void inputConsumed() {
+        Thread t = waiting;
+        if (t != null) java.util.concurrent.locks.LockSupport.unpark(t);
     }
 
     @Override public void close() {

@@ -73,8 +73,9 @@ final class Bench {
             IOException[] fail = new IOException[1];
             for (int t = 0; t < threads; t++) {
                 ts.add(Thread.ofPlatform().start(() -> {
-                    ByteBuffer b = ByteBuffer.allocate((int) fBuf);
-                    if (fWrite) { java.util.Arrays.fill(b.array(), fPattern); }
+                    // direct buffers: the channel reads and writes them without a bounce copy
+                    ByteBuffer b = ByteBuffer.allocateDirect((int) fBuf + 4096).alignedSlice(4096).limit((int) fBuf).slice();
+                    if (fWrite) { for (int k = 0; k < fBuf; k++) b.put(k, fPattern); }
                     try {
                         while (true) {
                             long i = next.getAndIncrement();

@@ -18,7 +18,10 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.ArrayDeque;
+import java.lang.foreign.MemorySegment;
 
 import static org.jemu.cli.Img.*;
 
@@ -31,9 +34,6 @@ final class Convert {
     private Convert() {}
 
     static final int CHUNK = 2 << 20;
-
-    /** One unit of work: a guest range of the target, its content decided by the workers. */
-    private record Piece(long off, int len, byte[] data, boolean zero, byte[][] compressed) {}
 
     static int run(String[] argv) throws IOException {
         Getopt g = new Getopt(argv, 1, "hf:O:B:CcF:o:l:S:pt:T:qnm:WUr:", Map.of("help", false, "image-opts", false, "target-image-opts", false,
@@ -140,44 +140,114 @@ final class Convert {
         return 0;
     }
 
-    private static void copy(List<BlockNode> srcs, BlockNode dst, long total, boolean compress, int sparse, boolean zeroInit,
+    /** Extent kinds of the (concatenated) source: copy, zero, or left to the target's backing file (-B). */
+    private static final int DATA = 0, ZERO = 1, SKIP = 2;
+
+    /** The sources as one guest address space. */
+    private record Sources(List<BlockNode> nodes, long[] base, long total) {
+        static Sources of(List<BlockNode> nodes) {
+            long[] b = new long[nodes.size() + 1];
+            for (int i = 0; i < nodes.size(); i++) b[i + 1] = b[i] + nodes.get(i).size();
+            return new Sources(nodes, b, b[nodes.size()]);
+        }
+
+        int index(long off) {
+            int i = 0;
+            while (i + 1 < nodes.size() && off >= base[i + 1]) i++;
+            return i;
+        }
+
+        /** Kind of the run at {@code off} (at most {@code max} bytes, never crossing a source); [kind, length]. */
+        long[] status(long off, long max, boolean hasBacking) throws IOException {
+            int i = index(off);
+            long in = off - base[i], lim = Math.min(max, base[i + 1] - off);
+            BlockStatus s = nodes.get(i).blockStatus(in, lim);
+            long len = Math.min(s.length(), lim);
+            if (len <= 0) len = lim;
+            int kind;
+            if (hasBacking && !s.allocated() && s.depth() > 0) kind = SKIP;
+            else if ((s.zero() && !s.data()) || (hasBacking && !s.allocated() && s.depth() == 0 && !s.data())) kind = ZERO;
+            else kind = DATA;
+            return new long[]{kind, len};
+        }
+
+        /** Reads {@code dst.remaining()} bytes at {@code off}, across sources (the buffer's position is not moved). */
+        void read(long off, ByteBuffer dst) throws IOException {
+            int pos = dst.position(), end = dst.limit();
+            while (pos < end) {
+                int i = index(off);
+                int n = (int) Math.min(end - pos, base[i + 1] - off);
+                nodes.get(i).read(off - base[i], dst.slice(pos, n));
+                pos += n; off += n;
+            }
+        }
+    }
+
+    /** A unit of work in flight: a range of the target and the buffer that holds it. */
+    private record Piece(long off, int len, ByteBuffer buf, byte[][] compressed) {}
+
+    private static void copy(List<BlockNode> srcList, BlockNode dst, long total, boolean compress, int sparse, boolean zeroInit,
                              boolean hasBacking, int coroutines, boolean ooo, boolean progress) throws IOException {
+        Sources srcs = Sources.of(srcList);
         Progress p = new Progress(progress, total);
-        Qcow2Node cq = compress ? (Qcow2Node) dst : null;
-        int unit = compress ? (int) cq.clusterSize() : CHUNK;
-        if (compress && unit > CHUNK) unit = (int) cq.clusterSize();
-        int chunk = compress ? Math.max(unit, CHUNK / unit * unit) : CHUNK;
-        int threads = compress ? Math.max(coroutines, Runtime.getRuntime().availableProcessors()) : Math.max(1, Math.min(coroutines, 4));
+        int cores = Runtime.getRuntime().availableProcessors();
+        // -m: requests in flight. Uncompressed copies read (and, into raw targets, write) on up to 4 threads;
+        // compression runs on as many threads as there are cores, at most -m.
+        int threads = compress ? Math.max(1, Math.min(coroutines, cores)) : Math.max(1, Math.min(coroutines, 4));
+        boolean parallelWrites = !compress && dst.formatName().equals("raw");
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> { Thread t = new Thread(r, "convert"); t.setDaemon(true); return t; });
+        int depth = threads * 2;
+        ArrayBlockingQueue<ByteBuffer> buffers = new ArrayBlockingQueue<>(depth + 1);
         try {
-            LinkedBlockingQueue<Future<Piece>> inflight = new LinkedBlockingQueue<>();
-            int depth = threads * 2;
-            long base = 0;
-            long done = 0;
-            for (BlockNode src : srcs) {
-                long size = src.size();
-                long off = 0;
-                while (off < size) {
-                    BlockStatus s = src.blockStatus(off, Math.min(chunk, size - off));
-                    long len = Math.min(s.length(), chunk);
-                    if (len <= 0) len = Math.min(chunk, size - off);
-                    final long o = off, dOff = base + off;
-                    final int l = (int) len;
-                    final boolean zero = (s.zero() && !s.data()) || (hasBacking && !s.allocated() && s.depth() == 0 && !s.data());
-                    final boolean skipForBacking = hasBacking && !s.allocated() && s.depth() > 0;
-                    if (skipForBacking || (zero && zeroInit && !hasBacking)) {
-                        // nothing to write
+            ArrayDeque<Future<Piece>> inflight = new ArrayDeque<>();
+            long[] done = {0};
+            Qcow2Node cq = compress ? (Qcow2Node) dst : null;
+            int unit = compress ? (int) cq.clusterSize() : 1;
+            int chunk = compress ? Math.max(unit, CHUNK / unit * unit) : CHUNK;
+            long off = 0;
+            while (off < total) {
+                long end = Math.min(total, off + chunk);
+                if (compress) {
+                    // whole clusters: the chunk is copied unless every byte of it is a hole or left to the backing file
+                    long o = off;
+                    boolean any = false, anyZero = false;
+                    while (o < end) {
+                        long[] st = srcs.status(o, end - o, hasBacking);
+                        if (st[0] == DATA) { any = true; break; }
+                        if (st[0] == ZERO) anyZero = true;
+                        o += st[1];
+                    }
+                    if (any || (anyZero && !(zeroInit && !hasBacking))) {
+                        final long fo = off;
+                        final int len = (int) (end - off);
+                        ByteBuffer b = take(buffers, chunk);
+                        inflight.add(pool.submit(() -> compressPiece(srcs, cq, fo, len, b, unit)));
+                    }
+                    off = end;
+                } else {
+                    long[] st = srcs.status(off, end - off, hasBacking);
+                    if (sparse == 0 && st[0] == ZERO) st[0] = DATA;   // -S 0: the output is fully allocated
+                    final long fo = off;
+                    final int len = (int) st[1];
+                    if (st[0] == DATA) {
+                        ByteBuffer b = take(buffers, chunk);
+                        inflight.add(pool.submit(() -> {
+                            ByteBuffer d = b.clear().limit(len);
+                            srcs.read(fo, d);
+                            Piece pc = new Piece(fo, len, d, null);
+                            if (parallelWrites) writeSparse(dst, fo, d, len, sparse, zeroInit, hasBacking);
+                            return pc;
+                        }));
+                    } else if (st[0] == ZERO && !(zeroInit && !hasBacking)) {
+                        inflight.add(CompletableFuture.completedFuture(new Piece(fo, len, null, null)));
                     } else {
-                        final boolean unitAligned = compress;
-                        final int u = unit;
-                        inflight.add(pool.submit(() -> produce(src, o, dOff, l, zero, sparse, cq, unitAligned, u)));
+                        done[0] += len;
                     }
                     off += len;
-                    while (inflight.size() >= depth) done = consume(dst, inflight, cq, hasBacking, ooo, p, done);
                 }
-                base += size;
+                while (inflight.size() >= depth) consume(dst, inflight, buffers, cq, unit, sparse, zeroInit, hasBacking, ooo, parallelWrites, p, done);
             }
-            while (!inflight.isEmpty()) done = consume(dst, inflight, cq, hasBacking, ooo, p, done);
+            while (!inflight.isEmpty()) consume(dst, inflight, buffers, cq, unit, sparse, zeroInit, hasBacking, ooo, parallelWrites, p, done);
             p.update(total);
             p.done();
         } finally {
@@ -185,36 +255,34 @@ final class Convert {
         }
     }
 
-    private static Piece produce(BlockNode src, long srcOff, long dstOff, int len, boolean zero, int sparse, Qcow2Node cq,
-                                 boolean compress, int unit) throws IOException {
-        if (zero) return new Piece(dstOff, len, null, true, null);
-        byte[] data;
-        if (compress) {
-            // whole clusters, zero-padded past the end of the source
-            long a = dstOff / unit * unit;
-            int pre = (int) (dstOff - a);
-            int tot = (int) ((pre + len + unit - 1) / unit * unit);
-            data = new byte[tot];
-            src.read(srcOff, ByteBuffer.wrap(data, pre, len));
-            byte[][] z = new byte[tot / unit][];
-            for (int i = 0; i < z.length; i++) {
-                byte[] c = java.util.Arrays.copyOfRange(data, i * unit, (i + 1) * unit);
-                if (isZero(c, 0, unit)) { z[i] = null; continue; }
-                byte[] cz = cq.compress(c);
-                z[i] = cz == null ? c : cz;
-                if (cz == null) z[i] = null; // marker handled below
-                if (cz == null) z[i] = new byte[0];
-                if (cz != null) z[i] = cz;
-            }
-            return new Piece(a, tot, data, false, z);
-        }
-        data = new byte[len];
-        src.read(srcOff, ByteBuffer.wrap(data));
-        return new Piece(dstOff, len, data, false, null);
+    /** A direct buffer of {@code size} bytes from the pool (memory stays bounded by the number in flight). */
+    private static ByteBuffer take(ArrayBlockingQueue<ByteBuffer> pool, int size) {
+        ByteBuffer b = pool.poll();
+        return b != null ? b : ByteBuffer.allocateDirect(size);
     }
 
-    private static long consume(BlockNode dst, LinkedBlockingQueue<Future<Piece>> q, Qcow2Node cq, boolean hasBacking, boolean ooo,
-                                Progress p, long done) throws IOException {
+    /** Reads whole clusters and compresses each (null entry = all zero, empty = not compressible). */
+    private static Piece compressPiece(Sources srcs, Qcow2Node cq, long off, int len, ByteBuffer b, int unit) throws IOException {
+        int tot = (len + unit - 1) / unit * unit;
+        ByteBuffer d = b.clear().limit(tot);
+        srcs.read(off, d.slice(0, len));
+        MemorySegment seg = MemorySegment.ofBuffer(d);
+        if (tot > len) seg.asSlice(len, tot - len).fill((byte) 0);
+        byte[][] z = new byte[tot / unit][];
+        for (int i = 0; i < z.length; i++) {
+            MemorySegment c = seg.asSlice((long) i * unit, unit);
+            if (isZero(c, 0, unit)) { z[i] = null; continue; }
+            byte[] cz = cq.compress(c);
+            z[i] = cz == null ? NOT_COMPRESSED : cz;
+        }
+        return new Piece(off, len, d, z);
+    }
+
+    private static final byte[] NOT_COMPRESSED = new byte[0];
+
+    private static void consume(BlockNode dst, ArrayDeque<Future<Piece>> q, ArrayBlockingQueue<ByteBuffer> buffers, Qcow2Node cq, int unit,
+                                int sparse, boolean zeroInit, boolean hasBacking, boolean ooo, boolean parallelWrites,
+                                Progress p, long[] done) throws IOException {
         Future<Piece> f = null;
         if (ooo) {
             for (Future<Piece> x : q) if (x.isDone()) { f = x; break; }
@@ -226,49 +294,81 @@ final class Convert {
         } catch (java.util.concurrent.ExecutionException e) {
             Throwable c = e.getCause();
             if (c instanceof IOException io) throw io;
+            if (c instanceof Fail fl) throw fl;
             throw new BlockException(String.valueOf(c));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BlockException("interrupted");
         }
         q.remove(f);
-        if (pc.zero()) {
+        if (pc.buf() == null) {
             dst.writeZeroes(pc.off(), pc.len());
         } else if (pc.compressed() != null) {
-            int unit = (int) cq.clusterSize();
-            for (int i = 0; i < pc.compressed().length; i++) {
-                byte[] z = pc.compressed()[i];
-                long gc = pc.off() / unit + i;
-                if ((gc * unit) >= cq.size()) break;
+            long size = cq.size();
+            byte[][] zs = pc.compressed();
+            for (int i = 0; i < zs.length; i++) {
+                byte[] z = zs[i];
+                long gOff = pc.off() + (long) i * unit;
+                if (gOff >= size) break;
+                int n = (int) Math.min(unit, size - gOff);
                 if (z == null) {
-                    if (hasBacking) dst.writeZeroes(gc * unit, Math.min(unit, cq.size() - gc * unit));
-                    continue;
+                    if (!(zeroInit && !hasBacking)) dst.writeZeroes(gOff, n);
+                } else if (z == NOT_COMPRESSED) {
+                    // a run of clusters that do not compress is one ordinary write
+                    int j = i + 1;
+                    while (j < zs.length && zs[j] == NOT_COMPRESSED && pc.off() + (long) j * unit < size) j++;
+                    long endOff = Math.min(size, pc.off() + (long) j * unit);
+                    dst.write(gOff, pc.buf().slice(i * unit, (int) (endOff - gOff)));
+                    i = j - 1;
+                } else {
+                    cq.writeCompressedData(gOff / unit, null, z);
                 }
-                byte[] c = java.util.Arrays.copyOfRange(pc.data(), i * unit, (i + 1) * unit);
-                cq.writeCompressedData(gc, c, z.length == 0 ? null : z);
             }
-        } else {
-            writeSparse(dst, pc.off(), pc.data(), pc.len(), hasBacking);
+        } else if (!parallelWrites) {
+            writeSparse(dst, pc.off(), pc.buf(), pc.len(), sparse, zeroInit, hasBacking);
         }
-        done += pc.len();
-        p.update(done);
-        return done;
+        if (pc.buf() != null) buffers.offer(pc.buf());
+        done[0] += pc.len();
+        p.update(done[0]);
     }
 
-    /** Writes data but leaves runs of zeroes (at least 4 KiB, aligned) unwritten, as QEMU's -S default. */
-    private static void writeSparse(BlockNode dst, long off, byte[] b, int len, boolean hasBacking) throws IOException {
-        final int S = 4096;
+    private static final MemorySegment ZERO_SEG = MemorySegment.ofArray(new byte[CHUNK]);
+
+    /** True when bytes [from, to) of {@code s} are all zero (vectorised compare). */
+    static boolean isZero(MemorySegment s, long from, long to) {
+        long n = to - from;
+        long i = 0;
+        while (i < n) {
+            long m = Math.min(n - i, CHUNK);
+            if (MemorySegment.mismatch(s, from + i, from + i + m, ZERO_SEG, 0, m) != -1) return false;
+            i += m;
+        }
+        return true;
+    }
+
+    /**
+     * Writes data but leaves zero runs unallocated (-S: blocks of {@code sparse} bytes, aligned, that are all zero;
+     * 0 = write everything) when the target reads as zero already; otherwise zero runs are written as zeroes.
+     */
+    private static void writeSparse(BlockNode dst, long off, ByteBuffer b, int len, int sparse, boolean zeroInit, boolean hasBacking) throws IOException {
+        if (sparse == 0 || hasBacking) {
+            dst.write(off, b.slice(0, len));
+            return;
+        }
+        final int S = sparse;
+        MemorySegment seg = MemorySegment.ofBuffer(b);
         int i = 0;
         while (i < len) {
             int end = Math.min(len, (int) ((off + i) / S * S + S - off));
-            boolean z = isZero(b, i, end) && !hasBacking;
+            boolean z = isZero(seg, i, end);
             int j = end;
             while (j < len) {
                 int e2 = Math.min(len, j + S);
-                if ((isZero(b, j, e2) && !hasBacking) != z) break;
+                if (isZero(seg, j, e2) != z) break;
                 j = e2;
             }
-            if (!z) dst.write(off + i, ByteBuffer.wrap(b, i, j - i));
+            if (!z) dst.write(off + i, b.slice(i, j - i));
+            else if (!zeroInit) dst.writeZeroes(off + i, j - i);
             i = j;
         }
     }

@@ -26,6 +26,15 @@ final class ImgTrain {
             byte[] data = new byte[1 << 20];
             for (int i = 0; i < data.length; i += 4096) data[i] = (byte) (i >>> 12 | 1);
             Files.write(raw, data);
+            // a sparse raw image too (holes: SEEK_DATA/SEEK_HOLE paths)
+            Path sparse = dir.resolve("s.raw");
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(sparse,
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.write(java.nio.ByteBuffer.wrap(data, 0, 256 << 10), 4L << 20);
+                ch.truncate(8L << 20);
+                ch.write(java.nio.ByteBuffer.wrap(new byte[1]), (8L << 20) - 1);
+            }
+            String s = sparse.toString();
             String r = raw.toString(), q = dir.resolve("t.qcow2").toString(), o = dir.resolve("o.raw").toString();
             Img.redirect(sink, sink);
             String[][] cmds = {
@@ -34,6 +43,13 @@ final class ImgTrain {
                 {"info", q}, {"info", "--output=json", q}, {"check", q}, {"map", "--output=json", q},
                 {"snapshot", "-c", "s1", q}, {"snapshot", "-l", q},
                 {"convert", "-f", "qcow2", "-O", "raw", q, o}, {"compare", r, o}, {"info", r},
+                {"convert", "-f", "raw", "-O", "qcow2", s, dir.resolve("s.qcow2").toString()},
+                {"convert", "-f", "raw", "-O", "raw", s, dir.resolve("s2.raw").toString()},
+                {"convert", "-c", "-f", "raw", "-O", "qcow2", r, dir.resolve("c.qcow2").toString()},
+                {"convert", "-c", "-f", "raw", "-O", "qcow2", "-o", "compression_type=zstd", r, dir.resolve("z.qcow2").toString()},
+                {"convert", "-f", "raw", "-O", "vmdk", s, dir.resolve("t.vmdk").toString()},
+                {"bench", "-c", "2000", "-d", "32", "-s", "4k", q}, {"bench", "-w", "-c", "2000", "-d", "32", "-s", "4k", q},
+                {"bench", "-f", "raw", "-c", "2000", "-d", "32", "-s", "4k", o},
             };
             for (String[] c : cmds) Img.run(c);
             return 0;

@@ -28,7 +28,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * {@code jemu-system-riscv64}: QEMU's qemu-system-riscv64 command line for the {@code virt} machine.
@@ -77,6 +78,8 @@ public final class SystemRiscv64 {
         boolean chardevStdio;
         boolean nographic, noReboot;
         String serial, monitor;
+        /** -accel tcg[,thresh=N|all|off][,tb-size=MiB][,thread=multi] (and the jemu.tcg.* properties). */
+        org.jemu.tcg.TcgOptions tcg = org.jemu.target.riscv.softmmu.SoftmmuTcg.defaultOptions();
     }
 
     static Args parse(String[] argv) {
@@ -111,7 +114,7 @@ public final class SystemRiscv64 {
     private static boolean takesArg(String name) {
         return switch (name) {
             case "-M", "-machine", "-cpu", "-m", "-smp", "-bios", "-kernel", "-initrd", "-append", "-drive", "-device",
-                 "-blockdev", "-chardev", "-serial", "-monitor", "-d", "-D", "-display" -> true;
+                 "-blockdev", "-chardev", "-serial", "-monitor", "-d", "-D", "-display", "-accel" -> true;
             default -> false;
         };
     }
@@ -148,6 +151,7 @@ public final class SystemRiscv64 {
             case "-chardev" -> a.chardevs.add(QemuOpts.parse("chardev", v, "backend"));
             case "-serial" -> a.serial = v;
             case "-monitor" -> a.monitor = v;
+            case "-accel" -> a.tcg = accel(a.tcg, v);
             case "-d" -> Log.enable(v);
             case "-D" -> Log.toFile(v);
             case "-display" -> {
@@ -155,6 +159,30 @@ public final class SystemRiscv64 {
             }
             default -> throw new OptionException("invalid option");
         }
+    }
+
+    /**
+     * {@code -accel tcg[,thresh=N|all|off][,tb-size=MiB][,sync=on][,thread=multi]}: QEMU's accelerator option.
+     * Every hart has its own host thread (QEMU's MTTCG), so {@code thread=multi} is what jemu does and
+     * {@code thread=single} is refused; {@code thresh} and {@code sync} are jemu's (as in user mode).
+     */
+    static org.jemu.tcg.TcgOptions accel(org.jemu.tcg.TcgOptions base, String v) {
+        StringBuilder rest = new StringBuilder();
+        for (String part : v.split(",", -1)) {
+            if (part.startsWith("thread=")) {
+                String t = part.substring(7);
+                if (t.equals("single")) throw new OptionException("thread=single is not supported (every hart runs on its own host thread, as thread=multi)");
+                if (!t.equals("multi")) throw new OptionException("Parameter 'thread' expects 'single' or 'multi'");
+                continue;
+            }
+            if (rest.length() > 0) rest.append(',');
+            rest.append(part);
+        }
+        if (v.equals("help")) {
+            System.out.println("Accelerators supported in QEMU binary:\ntcg");
+            throw new Exit(0);
+        }
+        return base.withAccel(rest.toString());
     }
 
     /** Thrown to end option parsing with a status (-version, -help). */
@@ -193,13 +221,11 @@ public final class SystemRiscv64 {
         if (initrd != null && kernel == null) throw new OptionException("-initrd only allowed with -kernel option");
 
         Map<String, Runnable> closers = new LinkedHashMap<>();
-        CompletableFuture<Integer> exit = new CompletableFuture<>();
+        // what ends a run of the harts: an exit status (poweroff, quit, C-a x) or RESET (guest reboot, system_reset)
+        BlockingQueue<Integer> exit = new LinkedBlockingQueue<>();
         SystemControl control = new SystemControl() {
-            @Override public void poweroff(int status) { exit.complete(status); }
-            @Override public void reset() {
-                if (a.noReboot) exit.complete(0);
-                else exit.complete(RESET);
-            }
+            @Override public void poweroff(int status) { exit.offer(status); }
+            @Override public void reset() { exit.offer(a.noReboot ? 0 : RESET); }
         };
 
         // character devices
@@ -236,15 +262,15 @@ public final class SystemRiscv64 {
                 System.err.println(PROG + ": info: dtb dumped to " + dumpdtb + ". Exiting.");
                 return 0;
             }
-            SystemHarts harts = new SystemHarts(m);
+            SystemHarts[] harts = {new SystemHarts(m, a.tcg)};
             Hmp.Target tgt = new Hmp.Target() {
                 @Override public String version() { return VERSION; }
-                @Override public String registers() { return harts.dumpRegisters(0); }
+                @Override public String registers() { return harts[0].dumpRegisters(0); }
                 @Override public String mtree() { return m.mem.mtree(); }
                 @Override public String qtree() { return SystemRiscv64.qtree(m); }
-                @Override public String cpus() { return harts.cpusInfo(); }
-                @Override public void reset() { control.reset(); }
-                @Override public void quit() { exit.complete(0); }
+                @Override public String cpus() { return harts[0].cpusInfo(); }
+                @Override public void reset() { control.reset(); }   // under -no-reboot QEMU's system_reset shuts down too
+                @Override public void quit() { exit.offer(0); }
             };
             if (muxHolder[0] != null) muxHolder[0].attachMonitor(new Hmp(muxHolder[0], tgt));
             if (monitorChr != null) {
@@ -256,12 +282,19 @@ public final class SystemRiscv64 {
             if (serial != null) serial.start();
             for (Chardev c : a.chardevMap.values()) c.start();
             while (true) {
-                harts.start();
-                int status = exit.get();
-                harts.stop();
+                harts[0].start();
+                int status = exit.take();
+                boolean stopped = harts[0].stop();
                 m.flushDisks();
                 if (status != RESET) return status;
-                return resetUnsupported();
+                if (!stopped) {
+                    System.err.println(PROG + ": a hart did not stop for the system reset; exiting");
+                    return 1;
+                }
+                // QEMU's qemu_system_reset: devices to their power-on state, images reloaded, every hart at the reset vector
+                exit.clear();
+                m.reset();
+                harts[0] = new SystemHarts(m, a.tcg);
             }
         } finally {
             for (BlockNode n : drives.values()) {
@@ -273,12 +306,6 @@ public final class SystemRiscv64 {
     }
 
     static final int RESET = Integer.MIN_VALUE;
-
-    /** A guest reboot: QEMU resets the machine; jemu powers off and says so (run again to reboot). */
-    private static int resetUnsupported() {
-        System.err.println(PROG + ": guest requested a reboot; machine reset is not supported yet, exiting (use -no-reboot to make this the expected outcome)");
-        return 0;
-    }
 
     static Path existing(String file, String what) {
         Path p = Path.of(file);
@@ -299,7 +326,7 @@ public final class SystemRiscv64 {
                 + candidates + "; run scripts/fetch-guests.sh or install Debian's opensbi package, or use -bios FILE|none)");
     }
 
-    private static Chardev chardev(String spec, String id, CompletableFuture<Integer> exit, MuxChardev[] muxOut, Runnable flush) {
+    private static Chardev chardev(String spec, String id, BlockingQueue<Integer> exit, MuxChardev[] muxOut, Runnable flush) {
         switch (spec) {
             case "none", "null" -> { return spec.equals("null") ? new Chardev(id, OutputStream.nullOutputStream(), null) : null; }
             case "stdio" -> {
@@ -310,7 +337,7 @@ public final class SystemRiscv64 {
                 Terminal.raw();
                 MuxChardev mux = new MuxChardev(id, new FileOutputStream(FileDescriptor.out), new FileInputStream(FileDescriptor.in),
                         new MuxChardev.Actions() {
-                            @Override public void exit() { exit.complete(0); }
+                            @Override public void exit() { exit.offer(0); }
                             @Override public void flushDisks() { flush.run(); }
                         });
                 if (muxOut != null) muxOut[0] = mux;
@@ -364,6 +391,9 @@ public final class SystemRiscv64 {
     static void openDrives(Args a, VirtMachine m, Map<String, BlockNode> nodes) throws IOException {
         Map<String, Boolean> readOnlyById = new LinkedHashMap<>();
         Map<String, Boolean> used = new LinkedHashMap<>();
+        // if=virtio drives become virtio-blk-pci functions after every -device, as QEMU appends their
+        // device options behind the command line's (QEMU's "virtio-blk" alias is virtio-blk-pci on riscv)
+        List<VirtioBlk> ifVirtio = new ArrayList<>();
         int anon = 0;
         for (QemuOpts d : a.drives) {
             String spec = d.toString();
@@ -387,7 +417,7 @@ public final class SystemRiscv64 {
                 case "virtio" -> {
                     String key = id != null ? id : "virtio" + anon++;
                     nodes.put(key, n);
-                    m.addVirtioMmio(new VirtioBlk(n, ro, serialNo));
+                    ifVirtio.add(new VirtioBlk(n, ro, serialNo));
                 }
                 case "none" -> {
                     if (id == null) throw new OptionException("-drive " + spec + ": if=none needs an id=");
@@ -463,7 +493,8 @@ public final class SystemRiscv64 {
                 default -> throw new OptionException("-device " + driver + ": '" + driver + "' is not a valid device model name");
             };
             dev.take("id", null);
-            if (driver.endsWith("-pci")) {
+            // QEMU's aliases virtio-blk / virtio-rng / virtio-serial name the PCI devices on riscv (QEMU_ARCH_VIRTIO_PCI)
+            if (driver.endsWith("-pci") || !driver.endsWith("-device")) {
                 String addr = dev.take("addr", null);
                 if (addr != null) throw new OptionException("-device " + driver + ",addr=" + addr + ": addr= is not supported (devices take the next free slot)");
                 dev.rejectUnknown();
@@ -473,6 +504,7 @@ public final class SystemRiscv64 {
                 m.addVirtioMmio(vd);
             }
         }
+        for (VirtioBlk b : ifVirtio) m.addVirtioPci(b);
     }
 
     static String qtree(VirtMachine m) {
@@ -509,6 +541,9 @@ public final class SystemRiscv64 {
                 -cpu rv64       select CPU (rv64, max)
                 -smp N          number of harts (one host thread each)
                 -m [size=]megs[M|G]  RAM size (default 128M)
+                -accel tcg[,thresh=N|all|off][,tb-size=MiB][,thread=multi]
+                                translate hot guest code to JVM bytecode after N entries (default 50;
+                                'all' = everything at once, 'off' = interpreter only)
 
                 Block device options:
                 -drive file=F[,format=raw|qcow2|...][,if=virtio|none][,id=ID][,readonly=on][,cache=writeback|none|writethrough|directsync|unsafe]

@@ -185,13 +185,30 @@ public final class AddressSpace {
         if (l != null && len > 0) l.codeWritten(addr, (int) Math.min(len, Integer.MAX_VALUE));
     }
 
-    /** Loads firmware/ROM contents, ROM included (board setup only). */
+    /**
+     * Loads firmware/ROM contents, ROM included (board setup only). The image is remembered (QEMU's ROM
+     * blobs) and copied in again by {@link #reloadImages} at a system reset; {@code src} must not change.
+     */
     public void loadImage(long addr, byte[] src) {
         MemoryRegion r = find(addr);
         if (r == null || !r.isMemory() || Long.compareUnsigned(addr - r.base + src.length, r.size) > 0) {
             throw new BusError(addr, true);
         }
         MemorySegment.copy(src, 0, r.segment, ValueLayout.JAVA_BYTE, addr - r.base, src.length);
+        images.add(new Image(addr, src));
+    }
+
+    private record Image(long addr, byte[] data) {}
+    private final java.util.List<Image> images = new java.util.ArrayList<>();
+
+    /** System reset: copies every image loaded by {@link #loadImage} in again, in load order (RAM is not cleared, as QEMU). */
+    public void reloadImages() {
+        for (Image i : images) {
+            MemoryRegion r = find(i.addr);
+            MemorySegment.copy(i.data, 0, r.segment, ValueLayout.JAVA_BYTE, i.addr - r.base, i.data.length);
+        }
+        CodeWriteListener l = codeWriteListener;
+        if (l != null) for (Image i : images) if (i.data.length > 0) l.codeWritten(i.addr, i.data.length);
     }
 
     /**

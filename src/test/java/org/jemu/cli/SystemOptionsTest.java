@@ -32,6 +32,17 @@ class SystemOptionsTest {
     }
 
     @Test
+    void accelErrors() {
+        assertEquals("-accel kvm: invalid accelerator kvm", error("-accel", "kvm"));
+        assertTrue(error("-accel", "tcg,thread=single").contains("thread=single is not supported"));
+        assertTrue(error("-accel", "tcg,thread=many").contains("'thread'"));
+        assertTrue(error("-accel", "tcg,foo=1").contains("'foo'"));
+        assertTrue(error("-accel", "tcg,thresh=x").contains("invalid translation threshold 'x'"));
+        assertTrue(error("-accel", "tcg,tb-size=big").contains("tb-size"));
+        assertTrue(error("-accel").contains("requires an argument"));
+    }
+
+    @Test
     void driveErrors() throws Exception {
         Path img = dir.resolve("d.raw");
         Files.write(img, new byte[4096]);

@@ -89,6 +89,9 @@ public final class FileNode implements BlockNode {
         }
     }
 
+    /** Starts linking the native calls the file node needs on a background thread (shorter start-up of the tools). */
+    public static void preloadNative() { Posix.preload(); }
+
     public Path path() { return path; }
     public CacheMode cacheMode() { return cache; }
 

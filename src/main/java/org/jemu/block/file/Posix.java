@@ -28,19 +28,38 @@ final class Posix {
     private static final java.lang.invoke.VarHandle ERRNO =
             CS_LAYOUT.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
 
-    private static final MethodHandle OPEN = h("open", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle CLOSE = h("close", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle LSEEK = h("lseek", FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
-    private static final MethodHandle FSTAT = h("fstat", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
-    private static final MethodHandle FALLOCATE = h("fallocate", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
+    // Each downcall is linked on first use (linking costs start-up time); preload() links the common
+    // ones on a background thread while the program parses its command line and opens files.
+    private static final class Open { static final MethodHandle H = h("open", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT)); }
+    private static final class Close { static final MethodHandle H = h("close", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT)); }
+    private static final class Lseek { static final MethodHandle H = h("lseek", FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT)); }
+    private static final class Fstat { static final MethodHandle H = h("fstat", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS)); }
+    private static final class Fallocate { static final MethodHandle H = h("fallocate", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG)); }
+    private static final class Ftruncate { static final MethodHandle H = h("ftruncate", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG)); }
 
-    private static final MethodHandle FTRUNCATE = h("ftruncate", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
+    private static volatile boolean preloading;
+
+    /** Links open/close/lseek/fstat on a daemon thread (idempotent); callers block on class initialisation if they get there first. */
+    static void preload() {
+        if (preloading) return;
+        preloading = true;
+        Thread t = new Thread(() -> {
+            try {
+                MethodHandle a = Open.H, b = Lseek.H, c = Close.H, d = Fstat.H;
+                assert a != null || b != null || c != null || d != null;
+            } catch (Throwable ignored) {
+                // the caller that needs the call reports the failure
+            }
+        }, "posix-preload");
+        t.setDaemon(true);
+        t.start();
+    }
 
     /** ftruncate; returns 0 or -errno (extends sparsely). */
     static int ftruncate(int fd, long len) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment cs = a.allocate(CS_LAYOUT);
-            int r = (int) FTRUNCATE.invokeExact(cs, fd, len);
+            int r = (int) Ftruncate.H.invokeExact(cs, fd, len);
             return r < 0 ? -(int) ERRNO.get(cs, 0L) : 0;
         } catch (Throwable t) { throw new IllegalStateException(t); }
     }
@@ -53,14 +72,14 @@ final class Posix {
     static int open(String path, int flags) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment cs = a.allocate(CS_LAYOUT);
-            int r = (int) OPEN.invokeExact(cs, a.allocateFrom(path), flags | O_CLOEXEC, 0);
+            int r = (int) Open.H.invokeExact(cs, a.allocateFrom(path), flags | O_CLOEXEC, 0);
             return r < 0 ? -(int) ERRNO.get(cs, 0L) : r;
         } catch (Throwable t) { throw new IllegalStateException(t); }
     }
 
     static void close(int fd) {
         try (Arena a = Arena.ofConfined()) {
-            int r = (int) CLOSE.invokeExact(a.allocate(CS_LAYOUT), fd);
+            int r = (int) Close.H.invokeExact(a.allocate(CS_LAYOUT), fd);
             assert r >= 0 || r < 0;
         } catch (Throwable t) { throw new IllegalStateException(t); }
     }
@@ -69,7 +88,7 @@ final class Posix {
     static long lseek(int fd, long off, int whence) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment cs = a.allocate(CS_LAYOUT);
-            long r = (long) LSEEK.invokeExact(cs, fd, off, whence);
+            long r = (long) Lseek.H.invokeExact(cs, fd, off, whence);
             return r < 0 ? -(long) (int) ERRNO.get(cs, 0L) : r;
         } catch (Throwable t) { throw new IllegalStateException(t); }
     }
@@ -80,7 +99,7 @@ final class Posix {
         if (!arch.equals("amd64") && !arch.equals("x86_64") && !arch.equals("aarch64")) return -1;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(256, 16);
-            int r = (int) FSTAT.invokeExact(a.allocate(CS_LAYOUT), fd, st);
+            int r = (int) Fstat.H.invokeExact(a.allocate(CS_LAYOUT), fd, st);
             if (r < 0) return -1;
             return st.get(ValueLayout.JAVA_LONG, 64) * 512;
         } catch (Throwable t) { throw new IllegalStateException(t); }
@@ -88,10 +107,10 @@ final class Posix {
 
     /** fallocate; returns 0 or -errno. */
     static int fallocate(int fd, int mode, long off, long len) {
-        if (FALLOCATE == null) return -EOPNOTSUPP;
+        if (Fallocate.H == null) return -EOPNOTSUPP;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment cs = a.allocate(CS_LAYOUT);
-            int r = (int) FALLOCATE.invokeExact(cs, fd, mode, off, len);
+            int r = (int) Fallocate.H.invokeExact(cs, fd, mode, off, len);
             return r < 0 ? -(int) ERRNO.get(cs, 0L) : 0;
         } catch (Throwable t) { throw new IllegalStateException(t); }
     }

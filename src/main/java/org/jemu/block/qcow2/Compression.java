@@ -54,22 +54,40 @@ final class Compression {
      * be smaller than {@code maxLen} (QEMU then writes the cluster uncompressed).
      */
     static byte[] compress(int type, byte[] src, int maxLen) throws BlockException {
+        return compress(type, MemorySegment.ofArray(src), maxLen);
+    }
+
+    /** As {@link #compress(int, byte[], int)} from a memory segment (a native one is compressed in place, without a copy). */
+    static byte[] compress(int type, MemorySegment src, int maxLen) throws BlockException {
         return type == QcowHeader.QCOW2_COMPRESSION_TYPE_ZSTD ? zstdCompress(src, maxLen) : zlibCompress(src, maxLen);
     }
 
-    private static byte[] zlibCompress(byte[] src, int maxLen) throws BlockException {
+    /** Per-thread native buffers for deflate (allocated once per thread, freed with it). */
+    private static final class ZBuffers {
+        final Arena arena = Arena.ofAuto();
+        final MemorySegment strm = arena.allocate(Z_STREAM_SIZE, 8);
+        MemorySegment in = MemorySegment.NULL, out = MemorySegment.NULL;
+        MemorySegment in(long n) { if (in.byteSize() < n) in = arena.allocate(n, 16); return in; }
+        MemorySegment out(long n) { if (out.byteSize() < n) out = arena.allocate(n, 16); return out; }
+    }
+    private static final ThreadLocal<ZBuffers> ZBUF = ThreadLocal.withInitial(ZBuffers::new);
+
+    private static byte[] zlibCompress(MemorySegment src, int maxLen) throws BlockException {
         if (DEFLATE_INIT2 == null) throw new BlockException("zlib compression needs the host library libz.so.1, which was not found");
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment strm = a.allocate(Z_STREAM_SIZE, 8);
-            MemorySegment in = a.allocate(src.length);
-            in.copyFrom(MemorySegment.ofArray(src));
-            MemorySegment out = a.allocate(maxLen);
+        int len = (int) src.byteSize();
+        ZBuffers zb = ZBUF.get();
+        MemorySegment strm = zb.strm;
+        MemorySegment in = src;
+        if (!src.isNative()) { in = zb.in(len); MemorySegment.copy(src, 0, in, 0, len); }
+        MemorySegment out = zb.out(maxLen);
+        strm.fill((byte) 0);
+        try {
             int r = (int) DEFLATE_INIT2.invokeExact(strm, -1 /* Z_DEFAULT_COMPRESSION */, Z_DEFLATED, -12, 9, Z_DEFAULT_STRATEGY,
                     ZLIB_VERSION, Z_STREAM_SIZE);
             if (r != 0) throw new BlockException("zlib deflateInit2 failed (" + r + ")");
             try {
                 strm.set(ValueLayout.ADDRESS, 0, in);
-                strm.set(ValueLayout.JAVA_INT, 8, src.length);
+                strm.set(ValueLayout.JAVA_INT, 8, len);
                 strm.set(ValueLayout.ADDRESS, 24, out);
                 strm.set(ValueLayout.JAVA_INT, 32, maxLen);
                 r = (int) DEFLATE.invokeExact(strm, Z_FINISH);
@@ -87,9 +105,9 @@ final class Compression {
         }
     }
 
-    private static byte[] zstdCompress(byte[] src, int maxLen) throws BlockException {
+    private static byte[] zstdCompress(MemorySegment src, int maxLen) throws BlockException {
         try {
-            byte[] out = com.github.luben.zstd.Zstd.compress(src, 3);
+            byte[] out = com.github.luben.zstd.Zstd.compress(src.toArray(ValueLayout.JAVA_BYTE), 3);
             return out.length < maxLen ? out : null;
         } catch (RuntimeException | LinkageError e) {
             throw new BlockException("zstd compression failed: " + e.getMessage());

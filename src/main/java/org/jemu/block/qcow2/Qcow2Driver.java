@@ -40,7 +40,7 @@ public final class Qcow2Driver implements BlockDriver {
             Qcow2Node node = new Qcow2Node(file, h, backing, file.readOnly());
             if (!node.readOnly() && node.dirtyFlag()) {
                 // QEMU repairs an image left dirty (lazy refcounts) when it opens it read-write
-                Qcow2Check.check(node, Qcow2Check.FIX_LEAKS | Qcow2Check.FIX_ERRORS);
+                node.check(Qcow2Check.FIX_LEAKS | Qcow2Check.FIX_ERRORS);
                 h.incompatible_features &= ~QcowHeader.QCOW2_INCOMPAT_DIRTY;
                 file.write(72, ByteBuffer.allocate(8).putLong(0, h.incompatible_features));
                 file.flush();

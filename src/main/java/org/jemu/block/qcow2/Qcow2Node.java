@@ -89,10 +89,10 @@ public final class Qcow2Node implements BlockNode {
         this.clusterOffsetMask = (1L << csizeShift) - 1;
         int maxL2 = Math.max(16, CACHE_BYTES / cs);
         this.l2Cache = new LinkedHashMap<>(64, 0.75f, true) {
-            @Override protected boolean removeEldestEntry(Map.Entry<Long, long[]> e) { return size() > maxL2; }
+            @Override protected boolean removeEldestEntry(Map.Entry<Long, long[]> e) { return size() > maxL2 && !dirtyL2.containsKey(e.getKey()); }
         };
         this.rbCache = new LinkedHashMap<>(64, 0.75f, true) {
-            @Override protected boolean removeEldestEntry(Map.Entry<Long, byte[]> e) { return size() > maxL2; }
+            @Override protected boolean removeEldestEntry(Map.Entry<Long, byte[]> e) { return size() > maxL2 && !dirtyRb.containsKey(e.getKey()); }
         };
         if (extL2 && cb < 14) throw new BlockException("Extended L2 entries are only supported with cluster sizes of at least 16384 bytes");
         validateAndLoad();
@@ -285,8 +285,14 @@ public final class Qcow2Node implements BlockNode {
         ensureRefblock(i);
         long off = reftable[(int) i] & REFT_OFFSET_MASK;
         byte[] rb = loadRefblock(off);
-        int[] r = setRefcountInBlock(rb, (int) (c & ((1L << rbBits) - 1)), v);
-        file.write(off + r[0], ByteBuffer.wrap(rb, r[0], r[1] - r[0]));
+        int idx = (int) (c & ((1L << rbBits) - 1));
+        boolean deferred = through == 0 && Long.compareUnsigned(v, refcountOfBlock(rb, idx)) >= 0;
+        // a decrement reaches the disk only after every reference that was dropped is gone from it
+        if (!deferred) flushMetadata();
+        if (v == 0) drainUnlockedIO();
+        int[] r = setRefcountInBlock(rb, idx, v);
+        if (deferred) markDirty(dirtyRb, off, r[0], r[1]);
+        else file.write(off + r[0], ByteBuffer.wrap(rb, r[0], r[1] - r[0]));
         if (v == 0 && c < freeClusterIndex) freeClusterIndex = c;
     }
 
@@ -303,6 +309,14 @@ public final class Qcow2Node implements BlockNode {
     }
 
     private void ensureRefblock(long i) throws IOException {
+        if (i < reftable.length && (reftable[(int) i] & REFT_OFFSET_MASK) != 0) return;
+        // a new refcount block (or table) is rare: its writes go through, after the cached changes
+        flushMetadata();
+        through++;
+        try { ensureRefblock0(i); } finally { through--; }
+    }
+
+    private void ensureRefblock0(long i) throws IOException {
         if (i >= reftable.length) growRefcountTable(i);
         if ((reftable[(int) i] & REFT_OFFSET_MASK) != 0) return;
         long per = 1L << rbBits;
@@ -434,6 +448,70 @@ public final class Qcow2Node implements BlockNode {
         for (long c = first; c <= last; c++) addRefcount(c, -1);
     }
 
+    // ------------------------------------------------------------------------------------------------
+    // write-back metadata cache
+    //
+    // Guest writes change refcount blocks, L2 tables and the L1 table in memory only; flushMetadata()
+    // writes them in dependency order: refcount blocks (which then hold only increments), then L2
+    // tables, then the L1 table. Data clusters are written before the in-memory L2 entry that maps them
+    // changes, and a refcount decrement first flushes everything (so no table on disk still points at
+    // a cluster whose refcount is dropped) and is then written through. A process killed at any point
+    // therefore leaves on disk an image whose refcounts are at least the real references: leaks only.
+    // Structural operations (snapshots, resize, amend, check, refcount table growth) run write-through
+    // ({@code through > 0}) after a flush.
+
+    /** Dirty byte ranges [from, to) of refcount blocks, and entry ranges (in longs) of L2 tables, by host offset. */
+    private final java.util.TreeMap<Long, int[]> dirtyRb = new java.util.TreeMap<>();
+    private final java.util.TreeMap<Long, int[]> dirtyL2 = new java.util.TreeMap<>();
+    private int l1DirtyFrom = Integer.MAX_VALUE, l1DirtyTo = -1;
+    private int through;
+    static final int DIRTY_LIMIT = 256;
+
+    private static void markDirty(java.util.TreeMap<Long, int[]> m, long off, int from, int to) {
+        int[] r = m.get(off);
+        if (r == null) m.put(off, new int[]{from, to});
+        else { r[0] = Math.min(r[0], from); r[1] = Math.max(r[1], to); }
+    }
+
+    /** Writes the cached metadata changes in dependency order (refcounts, L2 tables, L1). */
+    synchronized void flushMetadata() throws IOException {
+        if (dirtyRb.isEmpty() && dirtyL2.isEmpty() && l1DirtyTo < 0) return;
+        for (Map.Entry<Long, int[]> e : dirtyRb.entrySet()) {
+            byte[] rb = rbCache.get(e.getKey());
+            int[] r = e.getValue();
+            file.write(e.getKey() + r[0], ByteBuffer.wrap(rb, r[0], r[1] - r[0]));
+        }
+        dirtyRb.clear();
+        for (Map.Entry<Long, int[]> e : dirtyL2.entrySet()) {
+            long[] t = l2Cache.get(e.getKey());
+            int[] r = e.getValue();
+            ByteBuffer b = ByteBuffer.allocate((r[1] - r[0]) * 8);
+            b.asLongBuffer().put(t, r[0], r[1] - r[0]);
+            file.write(e.getKey() + 8L * r[0], b);
+        }
+        dirtyL2.clear();
+        if (l1DirtyTo >= 0) {
+            ByteBuffer b = ByteBuffer.allocate((l1DirtyTo - l1DirtyFrom) * 8);
+            b.asLongBuffer().put(l1, l1DirtyFrom, l1DirtyTo - l1DirtyFrom);
+            file.write(h.l1_table_offset + 8L * l1DirtyFrom, b);
+            l1DirtyFrom = Integer.MAX_VALUE; l1DirtyTo = -1;
+        }
+    }
+
+    /** Bounds the memory the dirty tables hold. */
+    private void maybeFlushMetadata() throws IOException {
+        if (dirtyRb.size() + dirtyL2.size() > DIRTY_LIMIT) flushMetadata();
+    }
+
+    /** Runs a structural operation write-through, after the cached changes are on disk. */
+    private interface MetaOp { void run() throws IOException; }
+    private synchronized void writeThrough(MetaOp op) throws IOException {
+        drainUnlockedIO();   // as QEMU drains requests before snapshot/resize/check
+        flushMetadata();
+        through++;
+        try { op.run(); } finally { through--; }
+    }
+
     private void writeLong(long off, long v) throws IOException {
         file.write(off, ByteBuffer.allocate(8).putLong(0, v));
     }
@@ -445,14 +523,8 @@ public final class Qcow2Node implements BlockNode {
     public void read(long offset, ByteBuffer dst) throws IOException {
         int len = dst.remaining();
         checkRange(offset, len);
-        if (dst.hasArray()) {
-            readGuest(offset, dst.array(), dst.arrayOffset() + dst.position(), len);
-            dst.position(dst.position() + len);
-        } else {
-            byte[] b = new byte[len];
-            readGuest(offset, b, 0, len);
-            dst.put(b);
-        }
+        readGuest0(offset, dst, len);
+        dst.position(dst.position() + len);
     }
 
     private void checkRange(long offset, long len) throws BlockException {
@@ -461,16 +533,78 @@ public final class Qcow2Node implements BlockNode {
         }
     }
 
-    synchronized void readGuest(long offset, byte[] buf, int pos, int len) throws IOException {
+    /**
+     * Guest read. Runs of data clusters that are contiguous in the host file become one read, done
+     * outside the node's lock (several threads read in parallel; see {@link #unlockedIO}).
+     */
+    void readGuest(long offset, byte[] buf, int pos, int len) throws IOException {
+        readGuest0(offset, ByteBuffer.wrap(buf, pos, len), len);
+    }
+
+    /** Reads {@code len} bytes into {@code dst} from its position on (the position is not moved). */
+    private void readGuest0(long offset, ByteBuffer dst, int len) throws IOException {
         long[] e = new long[2];
+        boolean heap = dst.hasArray();
+        byte[] buf = heap ? dst.array() : null;
+        int pos = heap ? dst.arrayOffset() + dst.position() : dst.position();
+        byte[] tmp = null;
         while (len > 0) {
-            long gc = offset >>> cb;
-            int in = (int) (offset & (cs - 1));
-            int n = Math.min(len, cs - in);
-            l2Lookup(gc, e);
-            readCluster(gc, e[0], e[1], in, buf, pos, n);
-            offset += n; pos += n; len -= n;
+            long runHost;
+            int run;
+            synchronized (this) {
+                long gc = offset >>> cb;
+                int in = (int) (offset & (cs - 1));
+                int n = Math.min(len, cs - in);
+                l2Lookup(gc, e);
+                long host = plainHost(e[0]);
+                if (host < 0) {
+                    if (heap) readCluster(gc, e[0], e[1], in, buf, pos, n);
+                    else if (readsAsZero(e[0])) {
+                        java.lang.foreign.MemorySegment.ofBuffer(dst).asSlice(pos - dst.position(), n).fill((byte) 0);
+                    } else {
+                        if (tmp == null) tmp = new byte[Math.min(cs, len)];
+                        readCluster(gc, e[0], e[1], in, tmp, 0, n);
+                        dst.put(pos, tmp, 0, n);
+                    }
+                    offset += n; pos += n; len -= n;
+                    continue;
+                }
+                runHost = host + in;
+                run = n;
+                while (run < len) {
+                    long ngc = gc + 1 + ((long) (run - n) >>> cb);
+                    l2Lookup(ngc, e);
+                    long nh = plainHost(e[0]);
+                    if (nh != host + ((ngc - gc) << cb)) break;
+                    run += Math.min(len - run, cs);
+                }
+                unlockedIO.incrementAndGet();
+            }
+            try {
+                file.read(runHost, heap ? ByteBuffer.wrap(buf, pos, run) : dst.slice(pos, run));
+            } finally {
+                unlockedIO.decrementAndGet();
+            }
+            offset += run; pos += run; len -= run;
         }
+    }
+
+    /** True when a (non-extended) L2 entry reads as zeroes without any I/O: a zero cluster, or unallocated without a backing file. */
+    private boolean readsAsZero(long entry) {
+        if (extL2 || (entry & QCOW_OFLAG_COMPRESSED) != 0) return false;
+        if ((entry & QCOW_OFLAG_ZERO) != 0 && h.version >= 3) return true;
+        return (entry & L2E_OFFSET_MASK) == 0 && backing == null;
+    }
+
+    /** Host offset of a plain (allocated, uncompressed, not zero) data cluster of a non-extended-L2 image, validated; -1 otherwise. */
+    private long plainHost(long entry) throws BlockException {
+        if (extL2 || (entry & QCOW_OFLAG_COMPRESSED) != 0) return -1;
+        if ((entry & QCOW_OFLAG_ZERO) != 0 && h.version >= 3) return -1;
+        long host = entry & L2E_OFFSET_MASK;
+        if (host == 0) return -1;
+        if ((host & (cs - 1)) != 0) throw new BlockException("Data cluster offset 0x" + Long.toHexString(host) + " unaligned (image corrupt)");
+        if (host >= file.size()) throw new BlockException("Data cluster offset 0x" + Long.toHexString(host) + " beyond the end of the file (image corrupt)");
+        return host;
     }
 
     private void readCluster(long gc, long entry, long bitmap, int in, byte[] buf, int pos, int n) throws IOException {
@@ -560,12 +694,81 @@ public final class Qcow2Node implements BlockNode {
     public void write(long offset, ByteBuffer src) throws IOException {
         int len = src.remaining();
         checkRange(offset, len);
-        byte[] b;
-        int pos;
-        if (src.hasArray()) { b = src.array(); pos = src.arrayOffset() + src.position(); }
-        else { b = new byte[len]; src.duplicate().get(b); pos = 0; }
-        writeGuest(offset, b, pos, len);
+        if (src.hasArray()) writeGuest(offset, src.array(), src.arrayOffset() + src.position(), len);
+        else writeGuestDirect(offset, src.slice());
         src.position(src.position() + len);
+    }
+
+    /**
+     * A write from a direct buffer: whole-cluster runs into unallocated clusters go from the buffer to
+     * the file without a copy; runs of allocated, unshared clusters that are contiguous in the host file
+     * are written in place, outside the node's lock (see {@link #unlockedIO}).
+     */
+    private void writeGuestDirect(long offset, ByteBuffer src) throws IOException {
+        int pos = 0, len = src.remaining();
+        byte[] tmp = null;
+        long[] e = new long[2];
+        while (len > 0) {
+            long runHost;
+            int run;
+            synchronized (this) {
+                checkWritable();
+                long gc = offset >>> cb;
+                int in = (int) (offset & (cs - 1));
+                int n = Math.min(len, cs - in);
+                l2Lookup(gc, e);
+                long host = inPlaceHost(e[0]);
+                if (host < 0) {
+                    if (!extL2 && in == 0 && len >= 2 * cs) {
+                        int done = writeRun(gc, src.slice(pos, len), len >>> cb);
+                        if (done > 0) {
+                            offset += (long) done << cb; pos += done << cb; len -= done << cb;
+                            maybeFlushMetadata();
+                            continue;
+                        }
+                    }
+                    if (tmp == null || tmp.length < n) tmp = new byte[Math.min(cs, len)];
+                    src.get(pos, tmp, 0, n);
+                    writeCluster(gc, in, tmp, 0, n);
+                    offset += n; pos += n; len -= n;
+                    maybeFlushMetadata();
+                    continue;
+                }
+                runHost = host + in;
+                run = n;
+                while (run < len) {
+                    long ngc = gc + 1 + ((long) (run - n) >>> cb);
+                    l2Lookup(ngc, e);
+                    if (inPlaceHost(e[0]) != host + ((ngc - gc) << cb)) break;
+                    run += Math.min(len - run, cs);
+                }
+                unlockedIO.incrementAndGet();
+            }
+            try {
+                file.write(runHost, src.slice(pos, run));
+            } finally {
+                unlockedIO.decrementAndGet();
+            }
+            offset += run; pos += run; len -= run;
+        }
+    }
+
+    /** Host offset of an allocated, unshared (COPIED), uncompressed, non-zero cluster (non-extended L2), validated; -1 otherwise. */
+    private long inPlaceHost(long entry) throws BlockException {
+        if ((entry & QCOW_OFLAG_COPIED) == 0) return -1;
+        return plainHost(entry);
+    }
+
+    /**
+     * Data reads and in-place writes in progress outside the lock. A cluster whose refcount drops to
+     * zero could be handed out again at once, so freeing one first waits until no such request (which
+     * may still be using the old mapping) is in flight; requests that start later look the mapping up
+     * again under the lock, which the freeing thread holds.
+     */
+    private final java.util.concurrent.atomic.AtomicInteger unlockedIO = new java.util.concurrent.atomic.AtomicInteger();
+
+    private void drainUnlockedIO() {
+        while (unlockedIO.get() != 0) java.util.concurrent.locks.LockSupport.parkNanos(20_000);
     }
 
     private void checkWritable() throws IOException {
@@ -599,7 +802,7 @@ public final class Qcow2Node implements BlockNode {
         checkWritable();
         while (len > 0) {
             if (!extL2 && (offset & (cs - 1)) == 0 && len >= 2 * cs) {
-                int done = writeRun(offset >>> cb, buf, pos, len >>> cb);
+                int done = writeRun(offset >>> cb, ByteBuffer.wrap(buf, pos, len), len >>> cb);
                 if (done > 0) {
                     offset += (long) done << cb; pos += done << cb; len -= done << cb;
                     continue;
@@ -611,6 +814,7 @@ public final class Qcow2Node implements BlockNode {
             writeCluster(gc, in, buf, pos, n);
             offset += n; pos += n; len -= n;
         }
+        maybeFlushMetadata();
     }
 
     /**
@@ -618,7 +822,7 @@ public final class Qcow2Node implements BlockNode {
      * one data write, one L2 write (refcounts, then data, then L2 — the same order as one by one).
      * Returns the number of clusters written (0 = not applicable here).
      */
-    private int writeRun(long gc, byte[] buf, int pos, int maxClusters) throws IOException {
+    private int writeRun(long gc, ByteBuffer data, int maxClusters) throws IOException {
         long[] l2o = new long[1];
         long[] t = l2ForWrite(gc, l2o);
         int idx = (int) (gc & ((1L << l2Bits) - 1));
@@ -635,13 +839,13 @@ public final class Qcow2Node implements BlockNode {
             got++;
         }
         k = got;
-        file.write(host, ByteBuffer.wrap(buf, pos, k << cb));
-        ByteBuffer e = ByteBuffer.allocate(8 * k);
-        for (int i = 0; i < k; i++) {
-            t[idx + i] = (host + ((long) i << cb)) | QCOW_OFLAG_COPIED;
-            e.putLong(8 * i, t[idx + i]);
-        }
-        file.write(l2o[0] + 8L * idx, e);
+        file.write(host, data.slice(data.position(), k << cb));
+        for (int i = 0; i < k; i++) t[idx + i] = (host + ((long) i << cb)) | QCOW_OFLAG_COPIED;
+        if (through > 0) {
+            ByteBuffer e = ByteBuffer.allocate(8 * k);
+            e.asLongBuffer().put(t, idx, k);
+            file.write(l2o[0] + 8L * idx, e);
+        } else markDirty(dirtyL2, l2o[0], idx, idx + k);
         return k;
     }
 
@@ -657,18 +861,29 @@ public final class Qcow2Node implements BlockNode {
         }
         long[] content = old == 0 ? new long[cs / 8] : loadL2(old).clone();
         long nw = allocClusters(1);
-        ByteBuffer bb = ByteBuffer.allocate(cs);
-        bb.asLongBuffer().put(content);
-        file.write(nw, bb);
-        l2Cache.put(nw, content);
         l1[l1i] = nw | QCOW_OFLAG_COPIED;
-        writeLong(h.l1_table_offset + 8L * l1i, l1[l1i]);
+        if (through > 0) {
+            ByteBuffer bb = ByteBuffer.allocate(cs);
+            bb.asLongBuffer().put(content);
+            file.write(nw, bb);
+            l2Cache.put(nw, content);
+            writeLong(h.l1_table_offset + 8L * l1i, l1[l1i]);
+        } else {
+            dirtyL2.put(nw, new int[]{0, cs / 8});
+            l2Cache.put(nw, content);
+            l1DirtyFrom = Math.min(l1DirtyFrom, l1i); l1DirtyTo = Math.max(l1DirtyTo, l1i + 1);
+        }
         if (old != 0) addRefcount(old >>> cb, -1);
         l2OffOut[0] = nw;
         return content;
     }
 
     private void setL2(long l2off, long[] t, int idx, long entry, long bitmap) throws IOException {
+        if (through == 0) {
+            if (extL2) { t[2 * idx] = entry; t[2 * idx + 1] = bitmap; markDirty(dirtyL2, l2off, 2 * idx, 2 * idx + 2); }
+            else { t[idx] = entry; markDirty(dirtyL2, l2off, idx, idx + 1); }
+            return;
+        }
         if (extL2) {
             t[2 * idx] = entry; t[2 * idx + 1] = bitmap;
             file.write(l2off + 16L * idx, ByteBuffer.allocate(16).putLong(0, entry).putLong(8, bitmap));
@@ -765,6 +980,11 @@ public final class Qcow2Node implements BlockNode {
         return Compression.compress(h.compression_type, cluster, cs - 1 - (cs >> 9));
     }
 
+    /** Compresses one cluster held in a memory segment (a native one without a copy), outside the lock; null = not compressible. */
+    public byte[] compress(java.lang.foreign.MemorySegment cluster) throws IOException {
+        return Compression.compress(h.compression_type, cluster, cs - 1 - (cs >> 9));
+    }
+
     /** Stores an already compressed cluster ({@code z}; null = store {@code cluster} uncompressed). */
     public synchronized void writeCompressedData(long gc, byte[] cluster, byte[] z) throws IOException {
         if ((gc << cb) >= h.size || gc < 0) throw new BlockException("Compressed write beyond the image end");
@@ -799,6 +1019,7 @@ public final class Qcow2Node implements BlockNode {
         long ne = QCOW_OFLAG_COMPRESSED | (nbSectors << csizeShift) | off;
         setL2(l2o[0], t, idx, ne, 0);
         releaseEntry(old);
+        maybeFlushMetadata();
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -853,6 +1074,7 @@ public final class Qcow2Node implements BlockNode {
             }
             offset += n;
         }
+        maybeFlushMetadata();
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -947,6 +1169,7 @@ public final class Qcow2Node implements BlockNode {
     @Override
     public synchronized void flush() throws IOException {
         if (readOnly) return;
+        flushMetadata();
         file.flush();
     }
 
@@ -956,6 +1179,7 @@ public final class Qcow2Node implements BlockNode {
         closed = true;
         try {
             if (!readOnly) {
+                flushMetadata();
                 if (dirtySet) {
                     file.flush();
                     h.incompatible_features &= ~QcowHeader.QCOW2_INCOMPAT_DIRTY;
@@ -971,8 +1195,9 @@ public final class Qcow2Node implements BlockNode {
     // ------------------------------------------------------------------------------------------------
     // resize
 
-    @Override
-    public synchronized void truncate(long newSize, boolean allowShrink) throws IOException {
+    @Override public void truncate(long newSize, boolean allowShrink) throws IOException { writeThrough(() -> truncate0(newSize, allowShrink)); }
+
+    private synchronized void truncate0(long newSize, boolean allowShrink) throws IOException {
         if (readOnly) throw new BlockException("Cannot resize a read-only image");
         if (newSize < 0) throw new BlockException("Invalid image size specified. Must be between 0 and " + Long.MAX_VALUE + ".");
         if (newSize % 512 != 0) throw new BlockException("The new size must be a multiple of 512");
@@ -1053,6 +1278,7 @@ public final class Qcow2Node implements BlockNode {
             if (zeros != null) file.write(nw, ByteBuffer.wrap(zeros));
             setL2(l2o[0], t, idx, nw | QCOW_OFLAG_COPIED, extL2 ? 0xffffffffL : 0);
             end = Math.max(end, nw + cs);
+            maybeFlushMetadata();
         }
         if (file instanceof FileNode f && f.size() < end) f.truncate(end);
     }
@@ -1137,7 +1363,9 @@ public final class Qcow2Node implements BlockNode {
     }
 
     /** qemu-img snapshot -c. */
-    public synchronized void snapshotCreate(String name, long dateSec, int dateNsec) throws IOException {
+    public void snapshotCreate(String name, long dateSec, int dateNsec) throws IOException { writeThrough(() -> snapshotCreate0(name, dateSec, dateNsec)); }
+
+    private synchronized void snapshotCreate0(String name, long dateSec, int dateNsec) throws IOException {
         checkWritable();
         if (findSnapshot(name) != null && findSnapshot(name).name.equals(name)) {
             throw new BlockException("Snapshot with name '" + name + "' already exists");
@@ -1196,7 +1424,9 @@ public final class Qcow2Node implements BlockNode {
     }
 
     /** qemu-img snapshot -d. */
-    public synchronized void snapshotDelete(String idOrName) throws IOException {
+    public void snapshotDelete(String idOrName) throws IOException { writeThrough(() -> snapshotDelete0(idOrName)); }
+
+    private synchronized void snapshotDelete0(String idOrName) throws IOException {
         checkWritable();
         QCowSnapshotHeader sn = findSnapshot(idOrName);
         if (sn == null) throw new BlockException("Can't find the snapshot");
@@ -1213,7 +1443,9 @@ public final class Qcow2Node implements BlockNode {
     }
 
     /** qemu-img snapshot -a: the active L1 becomes a copy of the snapshot's. */
-    public synchronized void snapshotApply(String idOrName) throws IOException {
+    public void snapshotApply(String idOrName) throws IOException { writeThrough(() -> snapshotApply0(idOrName)); }
+
+    private synchronized void snapshotApply0(String idOrName) throws IOException {
         checkWritable();
         QCowSnapshotHeader sn = findSnapshot(idOrName);
         if (sn == null) throw new BlockException("Could not find snapshot");
@@ -1243,7 +1475,9 @@ public final class Qcow2Node implements BlockNode {
     // rebase / commit / amend / measure
 
     /** Rewrites the header's backing file name and format (null = none); the header must fit in cluster 0. */
-    public synchronized void setBackingFile(String name, String format) throws IOException {
+    public void setBackingFile(String name, String format) throws IOException { writeThrough(() -> setBackingFile0(name, format)); }
+
+    private synchronized void setBackingFile0(String name, String format) throws IOException {
         checkWritable();
         h.backingFile = name == null || name.isEmpty() ? null : name;
         h.backingFormat = h.backingFile == null ? null : format;
@@ -1253,7 +1487,9 @@ public final class Qcow2Node implements BlockNode {
     }
 
     /** Drops every cluster mapping of the active table (qemu-img commit empties the top image). */
-    public synchronized void makeEmpty() throws IOException {
+    public void makeEmpty() throws IOException { writeThrough(() -> makeEmpty0()); }
+
+    private synchronized void makeEmpty0() throws IOException {
         checkWritable();
         if (!snapshots.isEmpty()) return; // QEMU keeps the data when snapshots reference it
         long clusters = (h.size + cs - 1) >>> cb;
@@ -1272,7 +1508,9 @@ public final class Qcow2Node implements BlockNode {
     }
 
     /** qemu-img amend: compat, lazy_refcounts, backing_file/backing_fmt, size. Other changes are refused with QEMU's words. */
-    public synchronized void amend(QemuOptsView o) throws IOException {
+    public void amend(QemuOptsView o) throws IOException { writeThrough(() -> amend0(o)); }
+
+    private synchronized void amend0(QemuOptsView o) throws IOException {
         checkWritable();
         Integer version = o.version;
         if (o.clusterSize != null && o.clusterSize != cs) throw new BlockException("Changing the cluster size is not supported");
@@ -1389,7 +1627,9 @@ public final class Qcow2Node implements BlockNode {
     @Override
     public org.jemu.block.ImageCheck check(int fix) throws IOException {
         if (fix != 0 && readOnly) throw new BlockException("Cannot repair a read-only image");
-        return Qcow2Check.check(this, fix);
+        org.jemu.block.ImageCheck[] r = new org.jemu.block.ImageCheck[1];
+        writeThrough(() -> r[0] = Qcow2Check.check(this, fix));
+        return r[0];
     }
 
     /** Guest-cluster allocation summary of the active L1 (for check's statistics). */

@@ -249,6 +249,14 @@ final class SparseExtent extends VmdkExtent {
         while (src.hasRemaining()) {
             long grain = off / grainBytes;
             long in = off % grainBytes;
+            if (!compressed && in == 0 && src.remaining() >= 2 * grainBytes) {
+                int k = writeRun(grain, src.slice(src.position(), src.remaining()));
+                if (k > 0) {
+                    src.position(src.position() + (int) (k * grainBytes));
+                    off += k * grainBytes;
+                    continue;
+                }
+            }
             int n = (int) Math.min(src.remaining(), grainBytes - in);
             ByteBuffer part = src.slice(src.position(), n);
             if (compressed) writeStream(grain, in, part, base);
@@ -274,6 +282,32 @@ final class SparseExtent extends VmdkExtent {
         long host = allocate(grainBytes);
         file.write(host, whole);
         setGte(grain, (int) (host / 512));
+    }
+
+    /**
+     * Whole grains into consecutive unallocated entries of one grain table: one contiguous allocation,
+     * one data write, then one write of the changed grain table entries (and of the redundant table's).
+     * Returns the number of grains written (0 = not applicable).
+     */
+    private int writeRun(long grain, ByteBuffer src) throws IOException {
+        int gdIndex = (int) (grain / gtes);
+        int idx = (int) (grain % gtes);
+        int[] t = gt(gdIndex);
+        int k = 0;
+        long max = Math.min(src.remaining() / grainBytes, gtes - idx);
+        while (k < max && t[idx + k] == 0) k++;
+        if (k < 2) return 0;
+        long host = allocate(k * grainBytes);
+        file.write(host, src.slice(0, (int) (k * grainBytes)));
+        if (gd[gdIndex] == 0) allocateGt(gdIndex);
+        ByteBuffer e = ByteBuffer.allocate(4 * k).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < k; i++) {
+            t[idx + i] = (int) ((host + i * grainBytes) / 512);
+            e.putInt(4 * i, t[idx + i]);
+        }
+        file.write(Integer.toUnsignedLong(gd[gdIndex]) * 512 + idx * 4L, e);
+        if (rgd != null && rgd[gdIndex] != 0) file.write(Integer.toUnsignedLong(rgd[gdIndex]) * 512 + idx * 4L, e.clear());
+        return k;
     }
 
     private long allocate(long bytes) throws BlockException {

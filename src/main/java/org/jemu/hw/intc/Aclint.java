@@ -16,7 +16,7 @@ import org.jemu.util.Log;
  * </pre>
  * Other offsets read 0 and ignore writes (logged under -d guest_errors). mtimecmp resets to all ones.
  */
-public final class Aclint implements MmioHandler {
+public final class Aclint implements MmioHandler, org.jemu.hw.Resettable {
     public static final long TIMEBASE_HZ = 10_000_000L;
     public static final long SIZE = 0x10000;
     static final long MTIMECMP = 0x4000, MTIME = 0xbff8;
@@ -40,6 +40,18 @@ public final class Aclint implements MmioHandler {
             final int hart = h;
             mtimecmp[h] = -1L;
             timers[h] = new HostTimers.Timer(() -> updateTimer(hart));
+        }
+    }
+
+    /** System reset: msip 0, mtimecmp all ones, mtime 0 (the ACLINT spec clears MTIME on reset, as QEMU 7.2). */
+    @Override
+    public synchronized void reset() {
+        mtimeOffset -= mtime();
+        for (int h = 0; h < harts; h++) {
+            msip[h] = 0;
+            msipLines[h].set(false);
+            mtimecmp[h] = -1L;
+            updateTimer(h);
         }
     }
 

@@ -22,7 +22,7 @@ import org.jemu.util.Log;
  * source has priority &gt; threshold. A source whose line is still high when completed becomes pending
  * again. Bad offsets and widths read 0 / are ignored (logged under -d guest_errors).
  */
-public final class Plic implements MmioHandler {
+public final class Plic implements MmioHandler, org.jemu.hw.Resettable {
     public static final int NUM_SOURCES = 97;
     public static final int NUM_PRIORITIES = 7;
     public static final long SIZE = 0x600000;
@@ -46,6 +46,17 @@ public final class Plic implements MmioHandler {
         this.enable = new int[contexts][WORDS];
         this.threshold = new int[contexts];
         this.outState = new boolean[contexts];
+    }
+
+    /** System reset: priorities, enables, thresholds 0; nothing pending or claimed (input levels stay as the devices drive them). */
+    @Override
+    public synchronized void reset() {
+        java.util.Arrays.fill(priority, 0);
+        java.util.Arrays.fill(claimed, 0);
+        for (int w = 0; w < WORDS; w++) pending[w] = level[w];
+        for (int[] e : enable) java.util.Arrays.fill(e, 0);
+        java.util.Arrays.fill(threshold, 0);
+        update();
     }
 
     /** The input wire of source {@code src} (1..NUM_SOURCES-1). */

@@ -18,7 +18,7 @@ import org.jemu.util.Log;
  * decoding enabled in the function's command register); addresses no BAR claims read as all ones and
  * drop writes. INTx lines of functions sharing a PLIC source are wire-ORed.
  */
-public final class GpexHost implements MmioHandler {
+public final class GpexHost implements MmioHandler, org.jemu.hw.Resettable {
     private final PciFunction[] bus0 = new PciFunction[32];
     private final IrqLine[] plicLines;
     /** Per PLIC line (0..3), a bitmask of the slot/pin sources asserting it. */
@@ -30,7 +30,18 @@ public final class GpexHost implements MmioHandler {
     public GpexHost(IrqLine[] plicLines) {
         if (plicLines.length != 4) throw new IllegalArgumentException("gpex needs 4 INTx lines");
         this.plicLines = plicLines.clone();
-        bus0[0] = new PciConfigSpace(0x1b36, 0x0008, 0x060000, 0, 0x1af4, 0x1100);
+        bridge = new PciConfigSpace(0x1b36, 0x0008, 0x060000, 0, 0x1af4, 0x1100);
+        bridge.savePowerOnState();
+        bus0[0] = bridge;
+    }
+
+    private final PciConfigSpace bridge;
+
+    /** System reset: every function on the bus is reset (the host bridge's header back to its power-on values). */
+    @Override
+    public void reset() {
+        bridge.resetConfig();
+        for (int d = 1; d < 32; d++) if (bus0[d] instanceof org.jemu.hw.Resettable r) r.reset();
     }
 
     /**

@@ -27,6 +27,16 @@ public class PciConfigSpace implements PciFunction {
         wmask[0x3c] = (byte) 0xff; // interrupt line
     }
 
+    private byte[] powerOn;
+
+    /** Records the current header as the power-on state {@link #resetConfig} restores (call at the end of construction). */
+    protected void savePowerOnState() { powerOn = cfg.clone(); }
+
+    /** Restores the power-on header: command 0 (no decoding, no bus mastering), BARs unassigned. */
+    public synchronized void resetConfig() {
+        if (powerOn != null) System.arraycopy(powerOn, 0, cfg, 0, cfg.length);
+    }
+
     protected void put16(int off, int v) { cfg[off] = (byte) v; cfg[off + 1] = (byte) (v >> 8); }
     protected void put32(int off, int v) { put16(off, v); put16(off + 2, v >>> 16); }
     protected int get16(int off) { return (cfg[off] & 0xff) | (cfg[off + 1] & 0xff) << 8; }

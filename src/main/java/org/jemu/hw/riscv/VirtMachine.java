@@ -154,6 +154,22 @@ public final class VirtMachine {
         Boot.writeResetVector(mem, MROM, startAddr, fdtAddr, kernelEntry);
     }
 
+    /**
+     * System reset (a guest reboot, the monitor's system_reset), with every hart stopped: every device
+     * back to its power-on state and the firmware, kernel, initrd, device tree and reset vector copied
+     * into memory again. RAM is otherwise left as it was, as QEMU does.
+     */
+    public void reset() {
+        for (Object d : resettable()) ((org.jemu.hw.Resettable) d).reset();
+        mem.reloadImages();
+    }
+
+    private List<Object> resettable() {
+        List<Object> l = new ArrayList<>(List.of(clint, plic, uart, rtc, pcie));
+        for (VirtioMmio v : virtio) if (v != null) l.add(v);
+        return l;
+    }
+
     public Fdt fdt() { return fdt; }
 
     /** The device tree blob as loaded into guest memory. */

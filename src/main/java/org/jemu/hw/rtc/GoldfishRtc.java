@@ -21,7 +21,7 @@ import org.jemu.util.Log;
  * 0x1c CLEAR_INTERRUPT  write: lowers the interrupt
  * </pre>
  */
-public final class GoldfishRtc implements MmioHandler {
+public final class GoldfishRtc implements MmioHandler, org.jemu.hw.Resettable {
     public static final long SIZE = 0x1000;
     private final IrqLine irq;
     private final HostTimers.Timer timer;
@@ -34,6 +34,16 @@ public final class GoldfishRtc implements MmioHandler {
     public GoldfishRtc(IrqLine irq) {
         this.irq = irq;
         this.timer = new HostTimers.Timer(this::alarmFired);
+    }
+
+    /** System reset: the alarm stops and the interrupt is cleared and disabled; the time keeps running. */
+    @Override
+    public synchronized void reset() {
+        timer.del();
+        alarmRunning = irqPending = irqEnabled = false;
+        alarmNext = alarmHigh = timeHighLatch = 0;
+        timeLowWrite = 0;
+        update();
     }
 
     private static long hostNow() {

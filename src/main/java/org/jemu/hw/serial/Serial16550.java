@@ -28,7 +28,7 @@ import org.jemu.util.Log;
  * the FIFOs are enabled. The rx FIFO holds 16 bytes; the backend waits while it is full.
  * Accesses wider than a byte use the low byte (QEMU: the region is byte-wide, wider accesses split).
  */
-public final class Serial16550 implements MmioHandler, CharFrontend {
+public final class Serial16550 implements MmioHandler, CharFrontend, org.jemu.hw.Resettable {
     static final int FIFO_SIZE = 16;
     static final int LSR_DR = 0x01, LSR_OE = 0x02, LSR_BI = 0x10, LSR_THRE = 0x20, LSR_TEMT = 0x40;
     static final int IER_RDI = 1, IER_THRI = 2, IER_RLSI = 4, IER_MSI = 8;
@@ -48,6 +48,19 @@ public final class Serial16550 implements MmioHandler, CharFrontend {
         if (chr != null) chr.attach(this);
     }
 
+    /** System reset: the registers' power-on values, FIFOs empty, interrupt low. */
+    @Override
+    public synchronized void reset() {
+        rxHead = rxCount = 0;
+        ier = lcr = mcr = scr = fcr = dlm = 0;
+        lsr = LSR_THRE | LSR_TEMT;
+        dll = 12;
+        msr = 0xb0;
+        thrIpending = false;
+        update();
+        if (chr != null) chr.inputConsumed();
+    }
+
     @Override
     public synchronized long read(long offset, int size) {
         int v;
@@ -58,6 +71,7 @@ public final class Serial16550 implements MmioHandler, CharFrontend {
                     v = rx[rxHead] & 0xff;
                     rxHead = (rxHead + 1) % FIFO_SIZE;
                     rxCount--;
+                    if (chr != null) chr.inputConsumed();
                 } else v = 0;
                 if (rxCount == 0) lsr &= ~LSR_DR;
                 update();
@@ -115,6 +129,7 @@ public final class Serial16550 implements MmioHandler, CharFrontend {
             case 2 -> {
                 if ((v & 0x02) != 0) { rxCount = 0; rxHead = 0; lsr &= ~LSR_DR; }
                 fcr = v & 0xc9;
+                if (chr != null) chr.inputConsumed();   // room may have appeared (FIFO cleared or enabled)
                 update();
             }
             case 3 -> lcr = v;

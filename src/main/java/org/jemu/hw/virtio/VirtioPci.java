@@ -32,12 +32,13 @@ import org.jemu.util.Log;
  * 10 (INTx disable). Queues run only while command bit 2 (bus master) is set: notifications that
  * arrive without it are dropped. BAR accesses only decode while command bit 1 (memory) is set.
  *
- * <p>Hostile input: queue registers are frozen while the queue is enabled; enabling validates the
- * rings (size ≤ maximum, power of two, areas in RAM, aligned); a bad ring or descriptor chain sets
- * DEVICE_NEEDS_RESET and raises the configuration interrupt; notifications for absent queues,
- * unknown registers and odd access widths are ignored (logged under {@code -d guest_errors}).
+ * <p>Hostile input: the device status, feature negotiation, queue validation (size ≤ maximum, power
+ * of two, rings in RAM and aligned) and NEEDS_RESET rules are {@link VirtioCore}'s, shared with
+ * virtio-mmio; this class keeps the PCI register layout, bus mastering and INTx delivery.
+ * Notifications for absent queues, unknown registers and odd access widths are ignored (logged
+ * under {@code -d guest_errors}).
  */
-public final class VirtioPci extends PciConfigSpace implements VirtioTransport {
+public final class VirtioPci extends PciConfigSpace implements VirtioCore.Bus, org.jemu.hw.Resettable {
     public static final long BAR_SIZE = 0x4000;
     static final int BAR = 4;
     static final int COMMON = 0x0000, ISR = 0x1000, DEVICE = 0x2000, NOTIFY = 0x3000, NOTIFY_MULT = 4;
@@ -45,31 +46,14 @@ public final class VirtioPci extends PciConfigSpace implements VirtioTransport {
     static final int NO_VECTOR = 0xffff;
     static final int CAP_PCI_CFG = 5, PCI_CFG_CAP = 0x88, PCI_CFG_DATA = PCI_CFG_CAP + 16;
 
-    private final AddressSpace mem;
-    private final VirtioDevice dev;
     private final String name;
     private final MmioHandler bar = new Bar();
-    private IrqLine irq = IrqLine.NONE;
-
-    private int deviceFeaturesSel, driverFeaturesSel, queueSel, status, isr, configGeneration;
-    private long driverFeatures;
-    private final int[] qnum;
-    private final boolean[] qready;
-    private final long[] qdesc, qdriver, qdevice;
-    private final VirtQueue[] queues;
+    private volatile IrqLine irq = IrqLine.NONE;
+    private final VirtioCore core;
 
     public VirtioPci(String name, AddressSpace mem, VirtioDevice dev) {
         super(0x1af4, 0x1040 + dev.deviceId(), classCode(dev.deviceId()), 1, 0x1af4, 0x1100);
         this.name = name;
-        this.mem = mem;
-        this.dev = dev;
-        int n = dev.numQueues();
-        qnum = new int[n];
-        qready = new boolean[n];
-        qdesc = new long[n];
-        qdriver = new long[n];
-        qdevice = new long[n];
-        queues = new VirtQueue[n];
         memoryBar(BAR, BAR_SIZE, true);
         cfg[0x10 + 4 * BAR] |= 0x08; // prefetchable, as QEMU's modern BAR
         setInterruptPin(1);
@@ -84,8 +68,16 @@ public final class VirtioPci extends PciConfigSpace implements VirtioTransport {
         cap(PCI_CFG_CAP, 0, CAP_PCI_CFG, 0, 0, 20);
         wmask[PCI_CFG_CAP + 4] = (byte) 0xff;                                  // cap.bar
         for (int i = 8; i < 16; i++) wmask[PCI_CFG_CAP + i] = (byte) 0xff;     // cap.offset, cap.length
-        dev.attach(this);
-        resetState();
+        core = new VirtioCore(name, mem, dev, this);
+        savePowerOnState();
+    }
+
+    /** System reset: the power-on configuration header (BAR unassigned, decoding off) and the device reset. */
+    @Override
+    public void reset() {
+        core.reset();
+        resetConfig();
+        updateIrq();
     }
 
     private static int classCode(int id) {
@@ -106,25 +98,16 @@ public final class VirtioPci extends PciConfigSpace implements VirtioTransport {
     /** Connects the INTx wire (the host bridge's swizzled line for this slot's INTA). */
     public void connectIntx(IrqLine line) { irq = line; updateIrq(); }
 
-    public VirtioDevice device() { return dev; }
+    public VirtioDevice device() { return core.device(); }
+
+    /** The transport-independent device state. */
+    public VirtioCore core() { return core; }
+
+    @Override public boolean dmaEnabled() { return busMaster(); }
+
+    @Override public void interruptChanged(int isr) { updateIrq(); }
 
     @Override protected MmioHandler barHandler(int index) { return index == BAR ? bar : null; }
-
-    private long deviceFeatures() {
-        return dev.features() | VirtioDevice.VIRTIO_F_VERSION_1 | VirtioDevice.VIRTIO_RING_F_INDIRECT_DESC;
-    }
-
-    private void resetState() {
-        deviceFeaturesSel = driverFeaturesSel = queueSel = status = isr = 0;
-        driverFeatures = 0;
-        for (int i = 0; i < qnum.length; i++) {
-            qnum[i] = dev.queueMaxSize();
-            qready[i] = false;
-            qdesc[i] = qdriver[i] = qdevice[i] = 0;
-            queues[i] = null;
-        }
-        updateIrq();
-    }
 
     private boolean busMaster() { return (cfg[0x04] & 0x04) != 0; }
 
@@ -167,38 +150,24 @@ public final class VirtioPci extends PciConfigSpace implements VirtioTransport {
     private final class Bar implements MmioHandler {
         @Override
         public long read(long off, int size) {
-            synchronized (VirtioPci.this) {
-                if (off < ISR) return common((int) off, size);
-                if (off == ISR && size == 1) { int v = isr; isr = 0; updateIrq(); return v; }
-                if (off >= DEVICE && off < DEVICE + dev.configSize()) {
-                    int o = (int) (off - DEVICE);
-                    long v = 0;
-                    for (int i = 0; i < size; i++) if (o + i < dev.configSize()) v |= (long) (dev.readConfig(o + i) & 0xff) << (8 * i);
-                    return v;
-                }
-                bad("read", off, size);
-                return 0;
-            }
+            if (off < ISR) return common((int) off, size);
+            if (off == ISR && size == 1) return core.takeIsr();
+            if (off >= DEVICE && off < DEVICE + core.device().configSize()) return core.readConfig((int) (off - DEVICE), size);
+            bad("read", off, size);
+            return 0;
         }
 
         @Override
         public void write(long off, int size, long value) {
             if (off >= NOTIFY && off < NOTIFY + 0x1000) {
-                if (size == 2 && (off - NOTIFY) % NOTIFY_MULT == 0) notifyQueue((int) value & 0xffff);
+                if (size == 2 && (off - NOTIFY) % NOTIFY_MULT == 0) core.notifyQueue((int) value & 0xffff);
                 else bad("write", off, size);
                 return;
             }
-            synchronized (VirtioPci.this) {
-                if (off < ISR) {
-                    writeCommon((int) off, size, value);
-                } else if (off >= DEVICE && off < DEVICE + dev.configSize()) {
-                    int o = (int) (off - DEVICE);
-                    for (int i = 0; i < size; i++) if (o + i < dev.configSize()) dev.writeConfig(o + i, (int) (value >>> (8 * i)) & 0xff);
-                } else {
-                    bad("write", off, size);
-                }
-            }
-            serveQueuesIfDriverOk();
+            if (off < ISR) writeCommon((int) off, size, value);
+            else if (off >= DEVICE && off < DEVICE + core.device().configSize()) core.writeConfig((int) (off - DEVICE), size, value);
+            else bad("write", off, size);
+            core.afterRegisterWrite();
         }
     }
 
@@ -222,26 +191,24 @@ public final class VirtioPci extends PciConfigSpace implements VirtioTransport {
 
     private long common(int off, int size) {
         if (!widthOk(off, size)) { bad("read", off, size); return 0; }
-        boolean qok = queueSel < qnum.length;
+        VirtioCore c = core;
         long v = switch (off & ~7) {
-            case 0x20 -> qok ? qdesc[queueSel] : 0;
-            case 0x28 -> qok ? qdriver[queueSel] : 0;
-            case 0x30 -> qok ? qdevice[queueSel] : 0;
+            case 0x20 -> c.queueAddr(0);
+            case 0x28 -> c.queueAddr(1);
+            case 0x30 -> c.queueAddr(2);
             default -> switch (off) {
-                case 0x00 -> deviceFeaturesSel;
-                case 0x04 -> deviceFeaturesSel == 0 ? deviceFeatures() & 0xffffffffL
-                        : deviceFeaturesSel == 1 ? deviceFeatures() >>> 32 : 0;
-                case 0x08 -> driverFeaturesSel;
-                case 0x0c -> driverFeaturesSel == 0 ? driverFeatures & 0xffffffffL
-                        : driverFeaturesSel == 1 ? driverFeatures >>> 32 : 0;
+                case 0x00 -> c.deviceFeaturesSel();
+                case 0x04 -> c.deviceFeatureWord();
+                case 0x08 -> c.driverFeaturesSel();
+                case 0x0c -> c.driverFeatureWord();
                 case 0x10, 0x1a -> NO_VECTOR;
-                case 0x12 -> qnum.length;
-                case 0x14 -> status;
-                case 0x15 -> configGeneration & 0xff;
-                case 0x16 -> queueSel;
-                case 0x18 -> qok ? qnum[queueSel] : 0;
-                case 0x1c -> qok && qready[queueSel] ? 1 : 0;
-                case 0x1e -> qok ? queueSel : 0;
+                case 0x12 -> c.numQueues();
+                case 0x14 -> c.status();
+                case 0x15 -> c.configGeneration() & 0xff;
+                case 0x16 -> c.queueSel();
+                case 0x18 -> c.queueSize();
+                case 0x1c -> c.queueEnabled() ? 1 : 0;
+                case 0x1e -> c.queueSel() < c.numQueues() ? c.queueSel() : 0;
                 default -> 0;
             };
         };
@@ -252,131 +219,34 @@ public final class VirtioPci extends PciConfigSpace implements VirtioTransport {
 
     private void writeCommon(int off, int size, long value) {
         if (!widthOk(off, size)) { bad("write", off, size); return; }
-        boolean qok = queueSel < qnum.length;
-        boolean qlocked = !qok || qready[queueSel];
+        VirtioCore c = core;
         int v = (int) value;
         int base = off & ~7;
         if (base >= 0x20 && base < 0x38) {
-            if (qlocked) { bad("write (queue enabled or absent)", off, size); return; }
-            long[] arr = base == 0x20 ? qdesc : base == 0x28 ? qdriver : qdevice;
-            long old = arr[queueSel];
-            arr[queueSel] = size == 8 ? value
-                    : (off & 7) == 0 ? (old & ~0xffffffffL) | (value & 0xffffffffL)
-                    : (old & 0xffffffffL) | (value << 32);
+            int which = (base - 0x20) >> 3;
+            if (size == 8) c.setQueueAddr(which, value);
+            else c.setQueueAddrHalf(which, (off & 7) != 0, v);
             return;
         }
         switch (off) {
-            case 0x00 -> deviceFeaturesSel = v;
-            case 0x08 -> driverFeaturesSel = v;
-            case 0x0c -> {
-                if ((status & VirtioMmio.STATUS_FEATURES_OK) != 0) { bad("write (features after FEATURES_OK)", off, size); break; }
-                if (driverFeaturesSel == 0) driverFeatures = (driverFeatures & ~0xffffffffL) | (v & 0xffffffffL);
-                else if (driverFeaturesSel == 1) driverFeatures = (driverFeatures & 0xffffffffL) | ((long) v << 32);
-            }
+            case 0x00 -> c.selectDeviceFeatures(v);
+            case 0x08 -> c.selectDriverFeatures(v);
+            case 0x0c -> c.writeDriverFeatureWord(v);
             case 0x10, 0x1a -> { } // no MSI-X: the vector stays NO_VECTOR, which the driver reads back
-            case 0x14 -> writeStatus(v & 0xff);
-            case 0x16 -> queueSel = v & 0xffff;
-            case 0x18 -> { if (!qlocked) qnum[queueSel] = v & 0xffff; }
-            case 0x1c -> {
-                if (!qok) break;
-                if ((v & 1) != 0 && !qready[queueSel]) enableQueue(queueSel);
-                // virtio 1.2 4.1.4.3.2: the driver MUST NOT write 0 to queue_enable; ignore it
-            }
+            case 0x14 -> c.writeStatus(v & 0xff);
+            case 0x16 -> c.selectQueue(v & 0xffff);
+            case 0x18 -> c.setQueueSize(v & 0xffff);
+            case 0x1c -> { if ((v & 1) != 0) c.enableQueue(); }
+            // virtio 1.2 4.1.4.3.2: the driver MUST NOT write 0 to queue_enable; ignore it
             default -> bad("write", off, size);
         }
     }
 
-    private void writeStatus(int v) {
-        if (v == 0) {
-            resetState();
-            dev.reset();
-            return;
-        }
-        int old = status;
-        if ((v & VirtioMmio.STATUS_FEATURES_OK) != 0 && (old & VirtioMmio.STATUS_FEATURES_OK) == 0) {
-            long offered = deviceFeatures();
-            if ((driverFeatures & ~offered) != 0 || (driverFeatures & VirtioDevice.VIRTIO_F_VERSION_1) == 0) {
-                v &= ~VirtioMmio.STATUS_FEATURES_OK;
-            }
-        }
-        status = (v & ~VirtioMmio.STATUS_NEEDS_RESET) | (old & VirtioMmio.STATUS_NEEDS_RESET);
-        if ((status & VirtioMmio.STATUS_DRIVER_OK) != 0 && (old & VirtioMmio.STATUS_DRIVER_OK) == 0) {
-            dev.driverOk(this);
-            kickAfterDriverOk = true;
-        }
-    }
-
-    /** Set by the DRIVER_OK transition: buffers made available before it are served once the lock is released. */
-    private boolean kickAfterDriverOk;
-
-    private void serveQueuesIfDriverOk() {
-        boolean kick;
-        synchronized (this) { kick = kickAfterDriverOk; kickAfterDriverOk = false; }
-        if (kick) for (int q = 0; q < queues.length; q++) notifyQueue(q);
-    }
-
-    private void enableQueue(int q) {
-        try {
-            int n = qnum[q];
-            if (n == 0 || n > dev.queueMaxSize() || (n & (n - 1)) != 0)
-                throw new VirtQueue.DescriptorError("queue_size " + n + " invalid (max " + dev.queueMaxSize() + ")");
-            queues[q] = new VirtQueue(mem, n, qdesc[q], qdriver[q], qdevice[q],
-                    (driverFeatures & VirtioDevice.VIRTIO_RING_F_INDIRECT_DESC) != 0);
-            qready[q] = true;
-        } catch (VirtQueue.DescriptorError e) {
-            needsReset(e.getMessage());
-        }
-    }
-
-    private void notifyQueue(int q) {
-        VirtQueue vq;
-        synchronized (this) {
-            if (q >= queues.length) { bad("notify (absent queue " + q + ")", NOTIFY, 2); return; }
-            if ((status & VirtioMmio.STATUS_NEEDS_RESET) != 0 || (status & VirtioMmio.STATUS_DRIVER_OK) == 0) return;
-            if (!busMaster()) { bad("notify (bus mastering off)", NOTIFY, 2); return; }
-            vq = queues[q];
-        }
-        if (vq == null) return;
-        synchronized (dev) {
-            try {
-                dev.handleQueue(q, vq);
-            } catch (VirtQueue.DescriptorError e) {
-                needsReset(e.getMessage());
-            }
-        }
-    }
-
-    /** Lets host-side events (console input) run a queue's handler as a notification would. */
-    @Override public void kick(int q) { notifyQueue(q); }
-
-    @Override public synchronized VirtQueue queue(int index) {
-        return index < queues.length && (status & VirtioMmio.STATUS_NEEDS_RESET) == 0 && busMaster() ? queues[index] : null;
-    }
-
-    @Override public synchronized void notifyUsed() {
-        isr |= 1;
-        updateIrq();
-    }
-
-    @Override public synchronized void notifyConfig() {
-        configGeneration++;
-        isr |= 2;
-        updateIrq();
-    }
-
-    @Override public synchronized void needsReset(String why) {
-        if (Log.on(Log.Item.GUEST_ERRORS)) Log.logf("%s: %s: device needs reset%n", name, why);
-        if ((status & VirtioMmio.STATUS_NEEDS_RESET) != 0) return;
-        status |= VirtioMmio.STATUS_NEEDS_RESET;
-        isr |= 2;
-        updateIrq();
-    }
-
     /** The device's status byte (for tests and the monitor). */
-    public synchronized int status() { return status; }
+    public int status() { return core.status(); }
 
     private synchronized void updateIrq() {
-        boolean pending = isr != 0;
+        boolean pending = core != null && core.isr() != 0;
         if (pending) cfg[0x06] |= 0x08; else cfg[0x06] &= ~0x08;
         irq.set(pending && !intxDisabled());
     }

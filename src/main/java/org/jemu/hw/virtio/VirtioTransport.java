@@ -14,6 +14,9 @@ public interface VirtioTransport {
     /** Runs queue {@code index}'s handler for a host-side event (console input), as a notification would. */
     void kick(int index);
 
+    /** The feature bits the driver accepted (what it wrote before FEATURES_OK). */
+    long driverFeatures();
+
     /** The device found a driver error: sets DEVICE_NEEDS_RESET and raises the config interrupt. */
     void needsReset(String why);
 }

@@ -33,6 +33,13 @@ public abstract class CpuMemory {
      */
     public long codeContext(long pc, long current) { return current; }
 
+    /**
+     * Decoded code of virtual [addr, addr+len) was dropped ({@code len} -1: everything) on the executing
+     * thread. System mode forgets its fetch translations of those pages, so that the next fetch marks the
+     * physical page as holding code again (and later writes to it are seen).
+     */
+    public void codeInvalidated(long addr, long len) { }
+
     /** A 16-bit instruction parcel, zero-extended. */
     public abstract int fetch16(long addr);
 

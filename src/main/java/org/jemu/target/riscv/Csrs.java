@@ -50,14 +50,23 @@ public class Csrs {
         }
     }
 
+    /**
+     * The value CSRRS/CSRRC modify and write back, given what {@link #read} returned: normally that value.
+     * A CSR whose read ORs in a hardware signal (mip.SEIP, privileged spec 3.1.9) returns only its
+     * software-writable state here, so a read-modify-write of other bits never latches the signal.
+     */
+    public long rmwBase(RiscvCpu cpu, int csr, long read) { return read; }
+
     /** The time CSR: a 10 MHz clock (the virt machine's timebase) from the host's monotonic clock. */
     public long time(RiscvCpu cpu) { return System.nanoTime() / 100; }
 
     /**
      * Privileged instructions. Called with {@link RiscvCpu#pc} at the instruction. Return -1 to continue at
      * {@link RiscvCpu#pc} (which the hook sets, e.g. to the return address, or pc + 4), or a {@link Trap}
-     * code to stop the hart ({@link Trap#ILLEGAL_INSN} and other causes leave pc at the instruction;
-     * {@link Trap#HALT} from wfi asks the outer loop to wait for an interrupt, with pc set past the wfi).
+     * code to stop the hart ({@link Trap#ILLEGAL_INSN} and other causes leave pc at the instruction).
+     * {@code wfi} may block the calling hart thread: system mode parks it inside the hook until an interrupt
+     * is pending and enabled (or the machine stops), then returns -1 with pc past the wfi and an exit
+     * request raised, so the caller's loop looks at interrupts next.
      */
     public int mret(RiscvCpu cpu) { return Trap.ILLEGAL_INSN; }
     public int sret(RiscvCpu cpu) { return Trap.ILLEGAL_INSN; }

@@ -59,10 +59,10 @@ public final class RiscvCpu {
     }
 
     /**
-     * The translated-code tier (org.jemu.target.riscv.translate), or null for the interpreter alone. Set by
-     * {@code RvTcg.attach}; {@link RiscvExec#run} enters it at every block boundary.
+     * The translated-code tier, or null for the interpreter alone. Set by {@code RvTcg.attach} (user mode)
+     * or {@code SoftmmuTcg.attach} (system mode); {@link RiscvExec#run} enters it at every block boundary.
      */
-    public org.jemu.target.riscv.translate.RvTcg.Hart tcg;
+    public CodeTier tcg;
 
     /** Decoded-block cache (owned by the executing thread), direct-mapped by pc. */
     static final int CACHE_BITS = 15;
@@ -107,6 +107,7 @@ public final class RiscvCpu {
 
     void dropBlocks(long addr, long len) {
         if (tcg != null) tcg.invalidate(addr, len);
+        mem.codeInvalidated(addr, len);
         long end = addr + len;
         Block[] bs = blocks;
         for (int i = 0; i < bs.length; i++) {

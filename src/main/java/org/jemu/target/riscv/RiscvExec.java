@@ -33,7 +33,7 @@ public final class RiscvExec {
      * Runs the hart from {@code cpu.pc} until something needs its caller. Returns a {@link Trap} cause with
      * {@code cpu.pc} at the instruction that trapped (ecall included: the caller advances pc past it) and
      * {@code cpu.tval} set; or {@link Trap#EXIT_REQUEST} (pc at the next instruction to run); or what a
-     * {@link Csrs} privileged hook returned (e.g. {@link Trap#HALT}).
+     * {@link Csrs} privileged hook returned.
      */
     public static int run(RiscvCpu cpu) {
         final Block[] cache = cpu.blocks;
@@ -333,8 +333,8 @@ public final class RiscvExec {
         if (write) {
             long v = switch (in) {
                 case CSRRW, CSRRWI -> src;
-                case CSRRS, CSRRSI -> old | src;
-                default -> old & ~src;
+                case CSRRS, CSRRSI -> c.rmwBase(cpu, csr, old) | src;
+                default -> c.rmwBase(cpu, csr, old) & ~src;
             };
             c.write(cpu, csr, v);
         }

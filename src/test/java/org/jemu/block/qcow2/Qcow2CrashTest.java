@@ -52,14 +52,27 @@ class Qcow2CrashTest {
         try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "r")) { return f.readInt() == 0x514649fb; }
     }
 
-    /** Runs {@code prep} then {@code args} and kills the writer after a random delay; checks the image. */
     void crashLoop(String name, String image, String[] prep, String[] args, long seed) throws Exception {
+        crashLoop(name, image, prep, args, seed, null, null);
+    }
+
+    /** As above with several preparation commands ({@code preps}) and the writer given as {@code writer}. */
+    void crashLoop(String name, String image, String[] prep, String[] args, long seed, String[][] preps, String[] writer) throws Exception {
+        if (preps != null) {
+            crashLoop0(name, image, preps, writer, seed);
+            return;
+        }
+        crashLoop0(name, image, prep == null ? null : new String[][]{prep}, args, seed);
+    }
+
+    /** Runs the preparation commands then {@code args} and kills the writer after a random delay; checks the image. */
+    void crashLoop0(String name, String image, String[][] preps, String[] args, long seed) throws Exception {
         int count = Integer.getInteger("jemu.crash.count", 2);
         Random r = new Random(seed);
         int killed = 0;
         for (int i = 0; i < count; i++) {
             Files.deleteIfExists(dir.resolve(image));
-            if (prep != null) {
+            if (preps != null) for (String[] prep : preps) {
                 Process p = spawn(prep);
                 assertTrue(p.waitFor(120, TimeUnit.SECONDS));
                 assertEquals(0, p.exitValue(), name + ": preparation failed");
@@ -98,6 +111,35 @@ class Qcow2CrashTest {
         crashLoop("convert -c", "cc.qcow2", null, new String[]{"convert", "-c", "-O", "qcow2", "-o", "cluster_size=16k", "@src.raw", "@cc.qcow2"}, 2);
     }
 
+    /**
+     * Not a crash: many requests in flight on several threads, over a snapshot (copy on write) — every
+     * written block must read back the pattern, every other byte the source, the snapshot the source.
+     */
+    @Test
+    void parallelWritesReadBack() throws Exception {
+        assertEquals(0, jemu(dir, "convert", "-O", "qcow2", "-o", "cluster_size=4k", "@src.raw", "@pr.qcow2").rc());
+        assertEquals(0, jemu(dir, "snapshot", "-c", "s1", "@pr.qcow2").rc());
+        Res b = jemu(dir, "bench", "-q", "-w", "-c", "6000", "-d", "32", "-s", "4k", "-S", "12k", "--pattern=90", "@pr.qcow2");
+        assertEquals(0, b.rc(), b.toString());
+        Res q = tool(dir, "qemu-img", "check", "@pr.qcow2");
+        assertEquals(0, q.rc(), q.toString());
+        assertEquals(0, tool(dir, "qemu-img", "convert", "-O", "raw", "@pr.qcow2", "@pr.raw").rc());
+        byte[] src = Files.readAllBytes(dir.resolve("src.raw")), got = Files.readAllBytes(dir.resolve("pr.raw"));
+        assertEquals(src.length, got.length);
+        for (long i = 0; i < 6000; i++) {
+            int off = (int) (i * 12288);
+            for (int k = 0; k < 4096; k++) {
+                if (got[off + k] != 90) fail("block " + i + " byte " + k + " reads " + got[off + k] + ", not the pattern");
+            }
+            for (int k = 4096; k < 12288; k++) {
+                if (got[off + k] != src[off + k]) fail("byte " + (off + k) + " changed although it was not written");
+            }
+        }
+        assertEquals(0, tool(dir, "qemu-img", "snapshot", "-a", "s1", "@pr.qcow2").rc());
+        Res c = tool(dir, "qemu-img", "compare", "@src.raw", "@pr.qcow2");
+        assertEquals(0, c.rc(), "the snapshot changed under the parallel writes:\n" + c);
+    }
+
     @Test
     void killCowWrites() throws Exception {
         // a base, an overlay with a snapshot: 4 KiB writes at a 20 KiB stride copy clusters on write
@@ -105,6 +147,11 @@ class Qcow2CrashTest {
         crashLoop("cow writes", "w.qcow2", new String[]{"create", "-q", "-f", "qcow2", "-b", "wbase.qcow2", "-F", "qcow2", "@w.qcow2"},
                 new String[]{"bench", "-q", "-w", "-c", "100000", "-d", "1", "-s", "4k", "-S", "20k", "@w.qcow2"}, 3);
         assertEquals(0, jemu(dir, "convert", "-O", "qcow2", "-o", "extended_l2=on", "@src.raw", "@xbase.qcow2").rc());
+        // 32 requests in flight on several threads (in-place writes outside the node lock, COW of the
+        // snapshot's clusters, frees of the old L2 tables) over an image with 4 KiB clusters
+        crashLoop("parallel writes", "pw.qcow2", null, null, 5, new String[][]{
+                {"convert", "-O", "qcow2", "-o", "cluster_size=4k", "@src.raw", "@pw.qcow2"}, {"snapshot", "-c", "s1", "@pw.qcow2"}},
+                new String[]{"bench", "-q", "-w", "-c", "400000", "-d", "32", "-s", "4k", "-S", "12k", "--pattern=90", "@pw.qcow2"});
         crashLoop("subcluster writes", "x.qcow2", new String[]{"convert", "-O", "qcow2", "-o", "extended_l2=on", "@src.raw", "@x.qcow2"},
                 new String[]{"bench", "-q", "-w", "-c", "100000", "-d", "1", "-s", "1k", "-S", "7k", "@x.qcow2"}, 4);
     }

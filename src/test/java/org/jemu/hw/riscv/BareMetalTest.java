@@ -3,6 +3,7 @@ package org.jemu.hw.riscv;
 import org.jemu.testutil.Jemu;
 import org.jemu.testutil.Need;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
@@ -34,12 +35,51 @@ class BareMetalTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"traps", "deleg", "counters", "timer", "extint", "pmp", "paging"})
+    @ValueSource(strings = {"traps", "deleg", "counters", "timer", "extint", "mipseip", "pmp", "paging", "reset"})
     void runs(String name) throws Exception {
+        run(name, null);
+    }
+
+    /** The same programs with every block translated before it runs (the translator's softmmu model). */
+    @ParameterizedTest
+    @ValueSource(strings = {"traps", "deleg", "counters", "timer", "extint", "pmp", "paging"})
+    void runsTranslated(String name) throws Exception {
+        run(name, "tcg,thresh=all");
+    }
+
+    /**
+     * Translated code in system mode (tests/guest/baremetal/tcg_*.S, which also pass on QEMU): writes to
+     * code (patched hot function + fence.i, a loop patching its own body, data stores into the running
+     * loop's page, code replaced in a page), remapping a virtual page to other code (sfence.vma), aliases,
+     * fetch faults, timer interrupts reaching translated spin loops, precise page faults inside translated
+     * loops. Each runs translated synchronously (thresh=all), with the background translator (thresh=2),
+     * and in the interpreter (thresh=off).
+     */
+    @ParameterizedTest
+    @CsvSource({"tcg_smc,all", "tcg_smc,2", "tcg_smc,off", "tcg_remap,all", "tcg_remap,2", "tcg_remap,off",
+            "tcg_irq,all", "tcg_irq,2", "tcg_irq,off", "tcg_fault,all", "tcg_fault,2", "tcg_fault,off"})
+    void translatedCode(String name, String thresh) throws Exception {
+        run(name, "tcg,thresh=" + thresh);
+    }
+
+    private static void run(String name, String accel) throws Exception {
         Path elf = build(name);
-        Jemu.Result r = Jemu.run(List.of(Jemu.bin("jemu-system-riscv64").toString(), "-M", "virt", "-nographic",
-                "-bios", "none", "-kernel", elf.toString()), new byte[0], 120, null);
+        List<String> cmd = new java.util.ArrayList<>(List.of(Jemu.bin("jemu-system-riscv64").toString(), "-M", "virt", "-nographic",
+                "-bios", "none", "-kernel", elf.toString()));
+        if (accel != null) cmd.addAll(List.of("-accel", accel));
+        Jemu.Result r = Jemu.run(cmd, new byte[0], 120, null);
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.stdout().contains("PASS"), r.toString());
+    }
+
+    /** A guest reset under -no-reboot ends jemu with status 0 instead of booting again (QEMU's behaviour). */
+    @org.junit.jupiter.api.Test
+    void resetWithNoRebootExits() throws Exception {
+        Path elf = build("reset");
+        Jemu.Result r = Jemu.run(List.of(Jemu.bin("jemu-system-riscv64").toString(), "-M", "virt", "-nographic",
+                "-bios", "none", "-no-reboot", "-kernel", elf.toString()), new byte[0], 120, null);
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.stdout().contains("BOOT1"), r.toString());
+        assertFalse(r.stdout().contains("BOOT2"), r.toString());
     }
 }

@@ -17,8 +17,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * Debian's riscv64 kernel with the busybox initramfs boots on {@code -M virt} through OpenSBI (the
- * default -bios), insmods the virtio modules, reads a raw and a qcow2 disk on virtio-blk, writes to
- * both, and powers off; jemu exits 0 and the host sees what the guest wrote. -smp 1 and -smp 2.
+ * default -bios), insmods the virtio modules, reads a raw disk on virtio-blk-pci ({@code -drive if=virtio},
+ * as QEMU) and a qcow2 disk on virtio-mmio ({@code -device virtio-blk-device}), writes to both, and powers
+ * off; jemu exits 0 and the host sees what the guest wrote. -smp 1 and -smp 2.
  */
 class BootLinuxTest {
     @TempDir Path dir;
@@ -26,11 +27,16 @@ class BootLinuxTest {
     @ParameterizedTest
     @ValueSource(ints = {1, 2})
     void bootsReadsWritesDisksAndPowersOff(int smp) throws Exception {
-        if (smp > 1 && !Boolean.getBoolean("jemu.boot.smp2")) {
-            Need.skip("the -smp 2 boot is off by default: known bug, hart 0 can livelock without taking interrupts "
-                    + "when the host is overloaded (2 hangs in ~7 boots, both with other boots running; see README, "
-                    + "Known bugs); run it with -Djemu.boot.smp2=true");
-        }
+        boot(smp, System.getProperty("jemu.boot.accel"));
+    }
+
+    /** The same boot with the translator on (softmmu TLB model, units keyed by physical page). */
+    @org.junit.jupiter.api.Test
+    void bootsTranslated() throws Exception {
+        boot(1, System.getProperty("jemu.boot.tcg-accel", "tcg,thresh=500"));
+    }
+
+    private void boot(int smp, String accel) throws Exception {
         Path cache = Jemu.cache().resolve("riscv64");
         Path kernel = Need.file(cache.resolve("Image"), "Debian riscv64 kernel");
         Path initrd = Need.file(cache.resolve("initrd.gz"), "busybox initramfs");
@@ -47,11 +53,13 @@ class BootLinuxTest {
         String cmd = "insmod,/lib/modules/virtio_mmio.ko;insmod,/lib/modules/virtio_blk.ko;insmod,/lib/modules/virtio-rng.ko;"
                 + "head,-c,9,/dev/vda;echo;head,-c,4,/dev/vdb;echo;echo,GUEST1|dd,of=/dev/vda,bs=512,seek=8,conv=fsync;"
                 + "echo,GUEST2|dd,of=/dev/vdb,bs=512,seek=8,conv=fsync;grep,-m1,isa,/proc/cpuinfo;grep,-c,processor,/proc/cpuinfo";
-        Jemu.Result r = Jemu.run(List.of(Jemu.bin("jemu-system-riscv64").toString(), "-M", "virt", "-smp", String.valueOf(smp),
+        List<String> argv = new java.util.ArrayList<>(List.of(Jemu.bin("jemu-system-riscv64").toString(), "-M", "virt", "-smp", String.valueOf(smp),
                 "-m", "1G", "-nographic", "-kernel", kernel.toString(), "-initrd", initrd.toString(),
                 "-append", "console=ttyS0 jemu.cmd=" + cmd,
-                "-drive", "file=" + raw + ",format=raw,if=virtio", "-drive", "file=" + qcow + ",format=qcow2,if=virtio"),
-                new byte[0], 600, null);
+                "-drive", "file=" + raw + ",format=raw,if=virtio",
+                "-drive", "file=" + qcow + ",format=qcow2,if=none,id=q", "-device", "virtio-blk-device,drive=q"));
+        if (accel != null && !accel.isEmpty()) argv.addAll(List.of("-accel", accel));
+        Jemu.Result r = Jemu.run(argv, new byte[0], 600, null);
         String out = r.stdout();
         assertEquals(0, r.exit(), r.toString());
         assertTrue(out.contains("BOOT-OK"), out);

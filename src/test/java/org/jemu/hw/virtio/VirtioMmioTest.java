@@ -159,7 +159,7 @@ class VirtioMmioTest {
         mem.write(DESC + 16 * 15 + 14, 2, 0);
         submit(15);
         assertEquals(2, mem.read(BUF + 0x80, 1));
-        assertEquals(0, r(0x70) & VirtioMmio.STATUS_NEEDS_RESET);
+        assertEquals(0, r(0x70) & VirtioCore.STATUS_NEEDS_RESET);
     }
 
     @Test
@@ -192,7 +192,7 @@ class VirtioMmioTest {
     }
 
     void assertNeedsReset() {
-        assertEquals(VirtioMmio.STATUS_NEEDS_RESET, r(0x70) & VirtioMmio.STATUS_NEEDS_RESET);
+        assertEquals(VirtioCore.STATUS_NEEDS_RESET, r(0x70) & VirtioCore.STATUS_NEEDS_RESET);
         assertEquals(2, r(0x60) & 2, "config-change interrupt");
         assertTrue(irq.get());
     }
@@ -296,7 +296,33 @@ class VirtioMmioTest {
         w(0x80, 0x1000); w(0x90, (int) AVAIL); w(0x94, (int) (AVAIL >>> 32)); w(0xa0, (int) USED); w(0xa4, (int) (USED >>> 32));
         w(0x44, 1);
         assertEquals(0, r(0x44));
-        assertEquals(VirtioMmio.STATUS_NEEDS_RESET, r(0x70) & VirtioMmio.STATUS_NEEDS_RESET);
+        assertEquals(VirtioCore.STATUS_NEEDS_RESET, r(0x70) & VirtioCore.STATUS_NEEDS_RESET);
+    }
+
+    /** virtio 1.2 2.7: a split virtqueue's size is a power of two; 0 and sizes above QueueNumMax are refused too. */
+    @Test
+    void queueSizeNotPowerOfTwoNeedsResetThenRecovers() {
+        for (int bad : new int[] {3, 12, 0, 1024}) {
+            dev = new VirtioMmio("test", mem, irq::set, new VirtioRng());
+            irq.set(false);
+            w(0x70, 3); w(0x24, 1); w(0x20, 1); w(0x70, 11);
+            w(0x30, 0); w(0x38, bad);
+            w(0x80, (int) DESC); w(0x90, (int) AVAIL); w(0x94, (int) (AVAIL >>> 32)); w(0xa0, (int) USED); w(0xa4, (int) (USED >>> 32));
+            w(0x44, 1);
+            assertEquals(0, r(0x44), "queue of size " + bad + " not enabled");
+            assertNeedsReset();
+            // notifications are ignored while NEEDS_RESET; the driver resets and sets the device up properly
+            w(0x50, 0);
+            w(0x70, 0);
+            assertEquals(0, r(0x70));
+            assertFalse(irq.get());
+            w(0x70, 3); w(0x24, 1); w(0x20, 1); w(0x70, 11);
+            w(0x30, 0); w(0x38, QSIZE);
+            w(0x80, (int) DESC); w(0x90, (int) AVAIL); w(0x94, (int) (AVAIL >>> 32)); w(0xa0, (int) USED); w(0xa4, (int) (USED >>> 32));
+            w(0x44, 1);
+            assertEquals(1, r(0x44));
+            assertEquals(0, r(0x70) & VirtioCore.STATUS_NEEDS_RESET);
+        }
     }
 
     @Test

@@ -228,7 +228,7 @@ class VirtioPciTest {
     }
 
     void assertNeedsReset() {
-        assertEquals(VirtioMmio.STATUS_NEEDS_RESET, ccr(0x14, 1) & VirtioMmio.STATUS_NEEDS_RESET);
+        assertEquals(VirtioCore.STATUS_NEEDS_RESET, ccr(0x14, 1) & VirtioCore.STATUS_NEEDS_RESET);
         assertTrue(intx(), "config interrupt");
         assertEquals(2, mem.read(isr, 1) & 2, "ISR: configuration change");
     }
@@ -247,7 +247,7 @@ class VirtioPciTest {
         availIdx = 0;
         mem.write(AVAIL + 2, 2, 0);
         startDriver(blk, QSIZE, DESC); // writes status 0 first
-        assertEquals(0, ccr(0x14, 1) & VirtioMmio.STATUS_NEEDS_RESET);
+        assertEquals(0, ccr(0x14, 1) & VirtioCore.STATUS_NEEDS_RESET);
         desc(1, BUF + 0x100, 512, 2 | 1, 2);
         desc(2, BUF + 0x80, 1, 2, 0);
         submit(0);
@@ -293,7 +293,7 @@ class VirtioPciTest {
         mem.write(common + 0x13, 1, 1);                 // middle of a field
         mem.write(BARADDR + 0x2000, 4, 1);              // device config of a device without one
         assertEquals(0, mem.read(BARADDR + 0x1001, 1));
-        assertEquals(0, ccr(0x14, 1) & VirtioMmio.STATUS_NEEDS_RESET, "nothing here breaks the device");
+        assertEquals(0, ccr(0x14, 1) & VirtioCore.STATUS_NEEDS_RESET, "nothing here breaks the device");
         desc(0, BUF, 64, 2, 0);
         submit(0);
         assertEquals(1, usedIdx());

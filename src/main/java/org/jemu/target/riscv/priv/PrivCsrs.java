@@ -103,6 +103,19 @@ public final class PrivCsrs extends Csrs {
         return v;
     }
 
+    /**
+     * mip/sip for CSRRS/CSRRC: SEIP takes part with their software-writable bit only,
+     * not the PLIC's line (privileged spec 3.1.9). Without this, OpenSBI's {@code csrs mip, SSIP} (an
+     * S-mode IPI) while the PLIC asserted SEIP latched SEIP forever: an endless external-interrupt storm
+     * with nothing to claim, which starved the timer (the -smp 2 "livelock").
+     */
+    @Override
+    public long rmwBase(RiscvCpu c, int csr, long read) {
+        if (csr != MIP && csr != SIP) return read;
+        long seip = 1L << InterruptPending.SEIP;
+        return (read & ~seip) | (mipSw & seip);
+    }
+
     @Override public boolean fpEnabled(RiscvCpu c) { return (mstatus & FS) != 0; }
 
     @Override public void fpDirty(RiscvCpu c) { mstatus |= FS; }
@@ -375,17 +388,42 @@ public final class PrivCsrs extends Csrs {
     /** Set when the machine stops: a hart parked in WFI gives up waiting. */
     volatile boolean stopping;
 
+    /** The machine stops (power-off or reset): wfi returns, the Sstc timer is disarmed. */
+    void halt() {
+        stopping = true;
+        stimer.del();
+    }
+
     /**
-     * WFI parks the hart's thread until an interrupt is pending and enabled in mie (whatever the
-     * global enables say), so an idle guest costs no host CPU; device threads unpark it.
+     * WFI parks the hart's thread until an interrupt is pending and enabled in mie (whatever the global
+     * enables say; privileged spec 3.3.3), so an idle guest costs no host CPU. Nothing polls: every
+     * source of a pending bit wakes the thread — device lines through {@link InterruptPending#set}
+     * (unpark), the machine stopping through {@link #halt}, and the Sstc timer by the park deadline
+     * itself (the hart sleeps until mtime reaches stimecmp when STIE is enabled). The software bits
+     * (SSIP, software SEIP/STIP) only change on this thread, so they cannot change while it sleeps.
+     * A wakeup that finds nothing pending (a spurious unpark, a line that dropped again) parks again.
      */
     @Override
     public int wfi(RiscvCpu c) {
         if (c.priv == PRV_U || (c.priv == PRV_S && (mstatus & TW) != 0)) return Trap.ILLEGAL_INSN;
         c.pc += 4;
-        while (!stopping && !wakeupPending()) java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+        while (!stopping && !wakeupPending()) {
+            long until = stimerDeadline();
+            if (until == Long.MAX_VALUE) {
+                java.util.concurrent.locks.LockSupport.park(this);
+            } else {
+                long wait = until - HostTimers.nanos();
+                if (wait > 0) java.util.concurrent.locks.LockSupport.parkNanos(this, wait);
+            }
+        }
         interruptsChanged();
         return -1;
+    }
+
+    /** Host nanoseconds at which Sstc raises STIP, if that would end a wfi (STCE on, STIE enabled); else MAX_VALUE. */
+    private long stimerDeadline() {
+        if ((menvcfg & MENVCFG_STCE) == 0 || (mie & (1L << InterruptPending.STIP)) == 0 || stimecmp == -1L) return Long.MAX_VALUE;
+        return clint.nanosAt(stimecmp);
     }
 
     @Override

@@ -6,6 +6,8 @@ import org.jemu.target.riscv.RiscvExec;
 import org.jemu.target.riscv.Trap;
 import org.jemu.target.riscv.softmmu.CodePages;
 import org.jemu.target.riscv.softmmu.Softmmu;
+import org.jemu.target.riscv.softmmu.SoftmmuTcg;
+import org.jemu.tcg.TcgOptions;
 
 import java.util.concurrent.locks.LockSupport;
 
@@ -21,14 +23,19 @@ public final class SystemHarts {
     private final PrivCsrs[] privs;
     private final Thread[] threads;
     private volatile boolean stopped;
+    /** The translator (null with {@code -accel tcg,thresh=off}). */
+    private final SoftmmuTcg tcg;
 
-    public SystemHarts(VirtMachine machine) {
+    public SystemHarts(VirtMachine machine) { this(machine, SoftmmuTcg.defaultOptions()); }
+
+    public SystemHarts(VirtMachine machine, TcgOptions tcgOptions) {
         this.machine = machine;
         int n = machine.config.harts();
         cpus = new RiscvCpu[n];
         privs = new PrivCsrs[n];
         threads = new Thread[n];
         CodePages code = new CodePages(machine.mem);
+        tcg = tcgOptions.enabled() ? new SoftmmuTcg(machine.mem, code, tcgOptions) : null;
         for (int h = 0; h < n; h++) {
             RiscvCpu cpu = new RiscvCpu(h, null);
             PrivCsrs p = new PrivCsrs(cpu, machine.interrupts[h], machine.clint);
@@ -38,6 +45,7 @@ public final class SystemHarts {
             cpu.csrs = p;
             cpu.pc = machine.resetVector();
             code.register(cpu, mmu);
+            if (tcg != null) tcg.attach(cpu, mmu);
             cpus[h] = cpu;
             privs[h] = p;
         }
@@ -56,17 +64,25 @@ public final class SystemHarts {
         for (Thread t : threads) t.start();
     }
 
-    public void stop() {
+    /**
+     * Stops every hart at its next block boundary (or out of wfi) and waits for the threads to end
+     * (bounded: 30 s). Returns whether they all ended; a system reset needs them gone.
+     */
+    public boolean stop() {
         stopped = true;
         for (int h = 0; h < cpus.length; h++) {
-            privs[h].stopping = true;
+            privs[h].halt();
             cpus[h].requestExit();
             if (threads[h] != null) LockSupport.unpark(threads[h]);
         }
+        boolean all = true;
         for (Thread t : threads) {
             if (t == null || t == Thread.currentThread()) continue;
-            try { t.join(2000); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
+            try { t.join(30_000); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
+            all &= !t.isAlive();
         }
+        if (tcg != null) tcg.shutdown();
+        return all;
     }
 
     private void run(int h) {

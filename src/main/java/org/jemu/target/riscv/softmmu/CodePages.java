@@ -14,11 +14,20 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * page — by a hart, a device's DMA or a loader — clears the mark and makes every hart drop the blocks
  * of those virtual pages (all blocks if the page was seen under many) before its next block. Harts
  * never keep a store-TLB entry for a marked page, so the check costs nothing on the fast path.
+ *
+ * <p>Translated code ({@link SoftmmuTcg}) is keyed by physical page: each page has a version, bumped
+ * (under this object's lock) whenever a write clears its mark. A translation records the version it
+ * was made from while the page is marked, so a unit whose version is still current has seen no write
+ * since: every later write goes through {@link #written} and bumps it.
  */
 public final class CodePages implements AddressSpace.CodeWriteListener {
     static final int MAX_ALIASES = 8;
     private final long ramBase;
     private final byte[] marks;
+    /** Per RAM page: bumped whenever a write to the (marked) page drops the code decoded from it. */
+    private final int[] versions;
+    /** Told the physical page of every code write (translated units on it are stale). */
+    private volatile java.util.function.LongConsumer translated = p -> { };
     /** Physical page number → the virtual pages code was fetched through (null entry = too many). */
     private final Map<Integer, long[]> aliases = new HashMap<>();
     private final List<RiscvCpu> harts = new CopyOnWriteArrayList<>();
@@ -27,6 +36,7 @@ public final class CodePages implements AddressSpace.CodeWriteListener {
     public CodePages(AddressSpace as) {
         this.ramBase = as.ramBase();
         this.marks = new byte[(int) (as.ramSize() >>> 12)];
+        this.versions = new int[marks.length];
         as.setCodeWriteListener(this);
     }
 
@@ -34,6 +44,25 @@ public final class CodePages implements AddressSpace.CodeWriteListener {
         harts.add(cpu);
         mmus.add(mmu);
     }
+
+    /** Sets who drops translated units when their physical page is written. */
+    public void onTranslatedWrite(java.util.function.LongConsumer l) { translated = l; }
+
+    /**
+     * Marks RAM page {@code ppage} as holding code about to be translated (seen through {@code vpage}) and
+     * returns its version; the translation is valid while {@link #version} still answers the same.
+     */
+    int markForTranslation(long ppage, long vpage) {
+        markCode(ppage, vpage);
+        synchronized (this) {
+            long p = (ppage - ramBase) >>> 12;
+            if (marks[(int) p] == 0) return -1;  // written meanwhile: never matches (versions are >= 0)
+            return versions[(int) p];
+        }
+    }
+
+    /** The version of the RAM page at offset {@code ppOff} (a plain read: the hart's own check at unit entry). */
+    int version(long ppOff) { return versions[(int) (ppOff >>> 12)]; }
 
     boolean isCode(long ppage) {
         long p = (ppage - ramBase) >>> 12;
@@ -74,11 +103,15 @@ public final class CodePages implements AddressSpace.CodeWriteListener {
         for (long p = Math.max(first, 0); p <= last && p < marks.length; p++) if (marks[(int) p] != 0) { any = true; break; }
         if (!any) return;
         long[] drop = new long[0];
+        long[] cleared = new long[(int) (last - first + 1)];
+        int nCleared = 0;
         boolean all = false;
         synchronized (this) {
             for (long p = Math.max(first, 0); p <= last && p < marks.length; p++) {
                 if (marks[(int) p] == 0) continue;
                 marks[(int) p] = 0;
+                versions[(int) p] = (versions[(int) p] + 1) & Integer.MAX_VALUE;
+                cleared[nCleared++] = ramBase + (p << 12);
                 long[] a = aliases.remove((int) p);
                 if (a == null) { all = true; continue; }
                 int n = drop.length;
@@ -86,6 +119,8 @@ public final class CodePages implements AddressSpace.CodeWriteListener {
                 System.arraycopy(a, 0, drop, n, a.length);
             }
         }
+        java.util.function.LongConsumer tl = translated;
+        for (int k = 0; k < nCleared; k++) tl.accept(cleared[k]);
         for (RiscvCpu c : harts) {
             if (all || drop.length > MAX_ALIASES) c.invalidateCode(0, -1L);
             else for (long v : drop) c.invalidateCode(v, 4096);

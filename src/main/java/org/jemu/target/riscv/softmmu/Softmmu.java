@@ -82,6 +82,15 @@ public final class Softmmu extends CpuMemory {
         }
     }
 
+    @Override
+    public void codeInvalidated(long addr, long len) {
+        if (len < 0 || len > 64 * 4096L) { java.util.Arrays.fill(fetchTag, -1L); return; }
+        for (long p = addr & ~0xfffL; Long.compareUnsigned(p, addr + len) < 0; p += 4096) {
+            int idx = (int) (p >>> 12) & (TLB_SIZE - 1);
+            for (int m = 0; m < MMU_MODES; m++) if (fetchTag[m << TLB_BITS | idx] == p) fetchTag[m << TLB_BITS | idx] = -1;
+        }
+    }
+
     /** Drops store entries that write physical page {@code ppage} (it now holds decoded code). */
     void dropStoresTo(long ppage) {
         for (int i = 0; i < storeTag.length; i++) {

@@ -78,7 +78,7 @@ public final class RvTcg {
     }
 
     /** One hart's entry into translated code (owned by the hart's thread). */
-    public final class Hart {
+    public final class Hart implements org.jemu.target.riscv.CodeTier {
         final TbCache<RvUnit>.Jumps jumps = cache.new Jumps();
         private boolean interpretNext;
 
@@ -88,6 +88,7 @@ public final class RvTcg {
          * entry is counted and may get queued for translation — or the translated code stopped at an
          * instruction it leaves to the interpreter).
          */
+        @Override
         public boolean enter(RiscvCpu cpu, long pc) {
             if (interpretNext) {
                 interpretNext = false;
@@ -140,8 +141,10 @@ public final class RvTcg {
         }
 
         /** fence.i on this hart: every translation goes (other harts' too: the cache is shared). */
+        @Override
         public void flush() { cache.flush(); }
 
+        @Override
         public void invalidate(long addr, long len) { cache.invalidate(addr, len, 12); }
     }
 }

@@ -1,0 +1,21 @@
+package org.jemu.target.riscv;
+
+/**
+ * A hart's translated-code tier behind the interpreter (QEMU's TCG). {@link RiscvExec#run} calls
+ * {@link #enter} at every block boundary; user mode plugs in {@code translate.RvTcg.Hart} (translation
+ * cache keyed by guest virtual pc), system mode {@code softmmu.SoftmmuTcg.Hart} (keyed by virtual pc and
+ * the physical page it maps to, probed through the softmmu TLB).
+ */
+public interface CodeTier {
+    /**
+     * Runs translated code for {@code pc} if there is any: returns true with {@code cpu.pc} at the next guest
+     * pc; false when the interpreter should run the block at {@code pc}.
+     */
+    boolean enter(RiscvCpu cpu, long pc);
+
+    /** fence.i on this hart. */
+    void flush();
+
+    /** Translations of guest code at virtual [addr, addr+len) may be stale (the executing thread). */
+    void invalidate(long addr, long len);
+}
