@@ -8,7 +8,10 @@
 # usage: [BENCHES="sieve hash"] [SCALE=0.2] [SMP=1] bench/system/guest-cpu.sh
 set -eu
 here="$(cd "$(dirname "$0")" && pwd)"; root="$(cd "$here/../.." && pwd)"
-shared="${BENCH_SHARED:-$root/../shared/bench/riscv64}"
+shared="${BENCH_SHARED:-}"
+if [ -z "$shared" ]; then   # ../shared beside the repo (or beside the directory of worktrees)
+  for d in "$root/../shared" "$root/../../shared"; do [ -d "$d/bench/riscv64" ] && { shared="$(cd "$d/bench/riscv64" && pwd)"; break; }; done
+fi
 C="${JEMU_CACHE:-$HOME/.cache/jemu}/riscv64"
 BENCHES="${BENCHES:-sieve hash}"; SCALE="${SCALE:-0.2}"; SMP="${SMP:-1}"
 for f in "$C/Image" "$C/initrd.gz" "$shared/src/sieve.c"; do
