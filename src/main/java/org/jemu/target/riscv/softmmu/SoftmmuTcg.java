@@ -132,6 +132,8 @@ public final class SoftmmuTcg {
         private final int[] counts = new int[1 << 14];
         private final int threshold = opts.threshold();
         private boolean interpretNext;
+        /** Lookups of a requested block before its counter starts over (a translation that never comes). */
+        private static final int PATIENCE = 1 << 20;
         private long entries, interpreted, interpExits;
 
         Hart(Softmmu mmu) { this.mmu = mmu; }
@@ -150,14 +152,22 @@ public final class SoftmmuTcg {
             int h = (int) (pc >>> 1) & ((1 << JC_BITS) - 1);
             Unit u = jumpCache[h];
             if (u == null || u.vpc != pc || u.ppOff != ppOff) {
+                // the shared cache is only asked about blocks whose counter reached the threshold (requested)
+                int c = (int) ((pc >>> 1) ^ (pc >>> 13)) & (counts.length - 1);
+                if (counts[c] >= 0) {
+                    if (threshold < 0 || ++counts[c] < threshold) { interpreted++; return false; }
+                    counts[c] = -1;   // from now on: look the unit up (it may arrive any time from the background thread)
+                    if (!request(pc, ppOff)) { counts[c] = 0; interpreted++; return false; }
+                }
                 long key = key(pc, ppOff);
                 u = cache.get(key);
                 if (u == null || u.vpc != pc || u.ppOff != ppOff) {
-                    if (!count(key, pc, ppOff) || (u = cache.get(key)) == null || u.vpc != pc || u.ppOff != ppOff) {
-                        interpreted++;
-                        return false;
-                    }
+                    // not there yet, not translatable, or another (pc, page) sharing the counter: count again
+                    if (--counts[c] < -PATIENCE) counts[c] = 0;
+                    interpreted++;
+                    return false;
                 }
+                counts[c] = -1;   // stays in lookup mode: after an eviction from the jump cache, found again at once
                 jumpCache[h] = u;
             }
             if (u.version != pages.version(ppOff)) {
@@ -179,17 +189,14 @@ public final class SoftmmuTcg {
             return true;
         }
 
-        /** Counts an interpreted entry at (pc, page); at the threshold, queues the translation. True: look again (synchronous). */
-        private boolean count(long key, long pc, long ppOff) {
-            if (threshold < 0) return false;
-            int c = (int) ((pc >>> 1) ^ (pc >>> 13)) & (counts.length - 1);
-            if (++counts[c] < threshold) return false;
-            counts[c] = 0;
+        /** Marks the code page and queues the translation of (pc, page); false when the page was written meanwhile. */
+        private boolean request(long pc, long ppOff) {
             int version = pages.markForTranslation(ramBase + ppOff, pc & ~0xfffL);
             if (version < 0) return false;
+            long key = key(pc, ppOff);
             requests.put(key, new long[] {pc, ppOff, version});
             cache.request(key);
-            return opts.synchronous();
+            return true;
         }
 
         /** fence.i: translations follow writes to code pages already (CodePages), nothing to drop. */
