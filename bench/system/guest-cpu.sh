@@ -5,12 +5,12 @@
 # /init running /bench/run NAME SCALE (times it with the guest's clock), then runs the same binary
 # under qemu-riscv64 and jemu-riscv64 user mode. Prints seconds per program (guest clock for system
 # mode, host wall clock for user mode) and the system/user ratio per emulator.
-# usage: [BENCHES="sieve hash"] [SCALE=1] [SMP=1] bench/system/guest-cpu.sh
+# usage: [BENCHES="sieve hash"] [SCALE=0.2] [SMP=1] bench/system/guest-cpu.sh
 set -eu
 here="$(cd "$(dirname "$0")" && pwd)"; root="$(cd "$here/../.." && pwd)"
 shared="${BENCH_SHARED:-$root/../shared/bench/riscv64}"
 C="${JEMU_CACHE:-$HOME/.cache/jemu}/riscv64"
-BENCHES="${BENCHES:-sieve hash}"; SCALE="${SCALE:-1}"; SMP="${SMP:-1}"
+BENCHES="${BENCHES:-sieve hash}"; SCALE="${SCALE:-0.2}"; SMP="${SMP:-1}"
 for f in "$C/Image" "$C/initrd.gz" "$shared/src/sieve.c"; do
   [ -e "$f" ] || { echo "missing $f (run scripts/fetch-guests.sh; the shared bench sources sit beside the repo)" >&2; exit 1; }
 done

@@ -2,11 +2,12 @@
 # Host CPU used by an idle guest: boots Debian's kernel + busybox initramfs, lets /init run
 # `sleep SECS`, and samples the emulator's CPU time (utime+stime from /proc) over the middle of the
 # sleep. Prints the idle CPU share (100% = one host core busy). Compares with QEMU.
-# usage: [SECS=20] bench/system/idle-cpu.sh
+# usage: [SECS=60] bench/system/idle-cpu.sh  (the window is the middle half of the sleep: with SECS=20 it
+# still catches the JIT compiling the boot code, about 10–20 s after BOOT-OK under load)
 set -eu
 here="$(cd "$(dirname "$0")" && pwd)"; root="$(cd "$here/../.." && pwd)"
 C="${JEMU_CACHE:-$HOME/.cache/jemu}/riscv64"
-SECS="${SECS:-20}"
+SECS="${SECS:-60}"
 measure() {
   python3 - "$SECS" "$@" <<'PY'
 import os, subprocess, sys, time, threading

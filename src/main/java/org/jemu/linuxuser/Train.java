@@ -20,15 +20,20 @@ public final class Train {
     static final int[] CODE = {
         0x00100513, // li   a0, 1
         0x00000597, // auipc a1, 0
-        0x02058593, // addi a1, a1, 32  -> msg
+        0x03458593, // addi a1, a1, 52  -> msg
         0x00600613, // li   a2, 6
         0x04000893, // li   a7, 64 (write)
         0x00000073, // ecall
+        0x000202b7, // lui  t0, 0x20       a loop, so that the translator (jemu-tcg) is part of the recording
+        0xff813303, // ld   t1, -8(sp)
+        0x00530333, // add  t1, t1, t0
+        0xfe613c23, // sd   t1, -8(sp)
+        0xfff28293, // addi t0, t0, -1
+        0xfe0298e3, // bnez t0, -16
         0x00000513, // li   a0, 0
         0x05e00893, // li   a7, 94 (exit_group)
         0x00000073, // ecall
     };
-
     /** A minimal static ET_EXEC: one PT_LOAD (R+X) at 0x10000 holding the headers, the code and "hello\n". */
     public static byte[] elf() {
         ByteBuffer b = ByteBuffer.allocate(0x200).order(ByteOrder.LITTLE_ENDIAN);
@@ -62,6 +67,9 @@ public final class Train {
         Path f = dir.resolve("jemu-train.elf");
         Files.write(f, elf());
         Fork.linkSpawnForTraining();
+        // translate on the executing thread, so the translator's classes are loaded before the loop ends
+        if (System.getProperty("jemu.tcg.thresh") == null) System.setProperty("jemu.tcg.thresh", "1");
+        if (System.getProperty("jemu.tcg.sync") == null) System.setProperty("jemu.tcg.sync", "true");
         Options o = new Options();
         UserMode.run(o, f.toString(), List.of("train".getBytes()), List.of(), hartFactory);
     }

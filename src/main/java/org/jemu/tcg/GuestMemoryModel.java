@@ -18,6 +18,24 @@ public interface GuestMemoryModel {
      */
     void emitHostAddress(CodeBuilder cb, ClassData cd, int addrSlot, int refSlot, int size, Access access, Label slow);
 
+    /**
+     * Long-sized local slots the model keeps for the duration of one unit run (e.g. the last page found
+     * accessible), starting at the slot passed to {@link #emitEntry}; 0 = none.
+     */
+    default int unitLocals() { return 0; }
+
+    /** Emits the initialisation of the model's unit locals at {@code base} (unit entry). */
+    default void emitEntry(CodeBuilder cb, ClassData cd, int base) {}
+
+    /**
+     * As {@link #emitHostAddress(CodeBuilder, ClassData, int, int, int, Access, Label)}, with the model's unit
+     * locals at {@code localsBase} (a model without unit locals ignores it).
+     */
+    default void emitHostAddress(CodeBuilder cb, ClassData cd, int addrSlot, int refSlot, int localsBase, int size,
+                                 Access access, Label slow) {
+        emitHostAddress(cb, cd, addrSlot, refSlot, size, access, slow);
+    }
+
     /** Reads {@code size} (2 or 4) bytes of guest code for the translator, or -1 when not executable. */
     long fetchCode(long guestAddr, int size);
 }

@@ -16,6 +16,13 @@ import java.lang.foreign.ValueLayout;
  *
  * <p>The inline check covers accesses within one page; one that crosses a page boundary takes the slow
  * path (the interpreter splits it and reports the precise faulting address).
+ *
+ * <p>Each unit run remembers the last page it found readable and the last page it found writable (two long
+ * locals holding the page number, -1 = none): an access to the same page costs a shift, a compare and,
+ * for accesses wider than a byte, an in-page check; only a different page consults the table. A page
+ * number can never be -1, so the initial value matches no address. Permissions taken away by another
+ * thread (munmap/mprotect) reach a running unit through the exit request it polls at every loop head and
+ * indirect jump, the same bound as for the check-then-access of the table itself.
  */
 public final class PageTableMemory implements GuestMemoryModel {
     public static final int R = 1, W = 2, X = 4;
@@ -52,6 +59,53 @@ public final class PageTableMemory implements GuestMemoryModel {
         byte[] l2 = flags[(int) (p >>> l2Bits)];
         if (l2 == null || (l2[(int) p & ((1 << l2Bits) - 1)] & bit) == 0) return -1;
         return base + a;
+    }
+
+    /**
+     * The page number of guest {@code a} when an {@code n}-byte access there stays in one page that has
+     * permission {@code bit}; -1 otherwise (the interpreter must do it).
+     */
+    public static long page(byte[][] flags, long limit, long a, int n, int bit, int l2Bits) {
+        if (Long.compareUnsigned(a, limit - n) > 0) return -1;
+        if ((a & PAGE_MASK) > PAGE_MASK + 1 - n) return -1;
+        long p = a >>> PAGE_BITS;
+        byte[] l2 = flags[(int) (p >>> l2Bits)];
+        if (l2 == null || (l2[(int) p & ((1 << l2Bits) - 1)] & bit) == 0) return -1;
+        return p;
+    }
+
+    private static final MethodTypeDesc MT_PAGE = MethodTypeDesc.of(ConstantDescs.CD_long,
+            ConstantDescs.CD_byte.arrayType().arrayType(), ConstantDescs.CD_long, ConstantDescs.CD_long,
+            ConstantDescs.CD_int, ConstantDescs.CD_int, ConstantDescs.CD_int);
+
+    /** Two: the last readable page, the last writable page. */
+    @Override
+    public int unitLocals() { return 2; }
+
+    @Override
+    public void emitEntry(CodeBuilder cb, ClassData cd, int base) {
+        cb.loadConstant(-1L).dup2().lstore(base).lstore(base + 2);
+    }
+
+    @Override
+    public void emitHostAddress(CodeBuilder cb, ClassData cd, int addrSlot, int refSlot, int localsBase, int size,
+                                Access access, Label slow) {
+        if (access == Access.EXEC) { emitHostAddress(cb, cd, addrSlot, refSlot, size, access, slow); return; }
+        int bit = access == Access.READ ? R : W;
+        int cached = localsBase + (access == Access.READ ? 0 : 2);
+        Label miss = cb.newLabel(), hit = cb.newLabel();
+        // same page as the last one checked, and not running past its end
+        cb.lload(addrSlot).loadConstant(PAGE_BITS).lushr().lload(cached).lcmp().ifne(miss);
+        if (size > 1) cb.lload(addrSlot).loadConstant(PAGE_MASK).land().loadConstant(PAGE_MASK + 1 - size).lcmp().ifgt(slow);
+        cb.goto_(hit);
+        cb.labelBinding(miss);
+        cb.loadConstant(cd.constant(flags, ConstantDescs.CD_byte.arrayType().arrayType()))
+          .loadConstant(this.size).lload(addrSlot).loadConstant(size).loadConstant(bit).loadConstant(l2Bits)
+          .invokestatic(CD_SELF, "page", MT_PAGE)
+          .dup2().lstore(cached)
+          .lconst_0().lcmp().iflt(slow);
+        cb.labelBinding(hit);
+        cb.lload(addrSlot).loadConstant(guestBase).ladd();
     }
 
     @Override

@@ -28,11 +28,17 @@ public final class TbCache<U> {
     private final TcgOptions opts;
     private final TbStats stats = new TbStats();
     private final ConcurrentHashMap<Long, Object> units = new ConcurrentHashMap<>();
-    private final Set<Long> pending = ConcurrentHashMap.newKeySet();
+    /** Queued requests: pc → install sequence number when requested. */
+    private final ConcurrentHashMap<Long, Long> pending = new ConcurrentHashMap<>();
+    /** Block starts run inside installed units (not their entries): pc → install sequence number. */
+    private final Map<Long, Long> coveredAt = new HashMap<>();
+    private long installs;
     private final Map<Long, List<Translation<U>>> byPage = new HashMap<>();
     private final Set<Translation<U>> live = new HashSet<>();
     private long liveBytes;
     private volatile int generation;
+    /** Counts flushes and invalidations that dropped something (not installs). */
+    private volatile int drops;
     private final LinkedBlockingDeque<Long> queue = new LinkedBlockingDeque<>();
     private Thread worker;
 
@@ -45,6 +51,8 @@ public final class TbCache<U> {
     public TcgOptions options() { return opts; }
     public TbStats stats() { return stats; }
     public int generation() { return generation; }
+    /** Moves whenever translations are dropped (flush, invalidation); code suspended in a nested call checks it. */
+    public int drops() { return drops; }
 
     /** The unit entered at {@code pc}, or null (not translated, or not translatable). */
     @SuppressWarnings("unchecked")
@@ -55,7 +63,7 @@ public final class TbCache<U> {
 
     /** Queues (or, when synchronous, performs) the translation of the code at {@code pc}. */
     public void request(long pc) {
-        if (units.containsKey(pc) || !pending.add(pc)) return;
+        if (units.containsKey(pc) || pending.putIfAbsent(pc, installSeq()) != null) return;
         if (opts.synchronous()) {
             try { translateNow(pc); } finally { pending.remove(pc); }
             return;
@@ -81,8 +89,17 @@ public final class TbCache<U> {
         }
     }
 
+    private synchronized long installSeq() { return installs; }
+
+    /** Whether pc became hot only while a unit that runs through it was not installed yet. */
+    private synchronized boolean coveredSince(long pc) {
+        Long c = coveredAt.get(pc), r = pending.get(pc);
+        return c != null && r != null && c > r;
+    }
+
     private void translateNow(long pc) {
-        if (units.containsKey(pc)) return; // covered by a unit installed since the request
+        if (units.containsKey(pc)) return; // an entry of a unit installed since the request
+        if (!opts.synchronous() && coveredSince(pc)) { stats.droppedRequests.increment(); return; }
         long t0 = System.nanoTime();
         Translation<U> t;
         try {
@@ -110,6 +127,8 @@ public final class TbCache<U> {
         liveBytes += t.bytecodeBytes();
         for (long p : t.pages()) byPage.computeIfAbsent(p, k -> new ArrayList<>()).add(t);
         for (long e : t.entryPcs()) units.put(e, t.unit());
+        installs++;
+        for (long c : t.covered()) coveredAt.put(c, installs);
         generation++;
     }
 
@@ -117,10 +136,12 @@ public final class TbCache<U> {
     public synchronized void flush() {
         stats.flushes.increment();
         units.clear();
+        coveredAt.clear();
         byPage.clear();
         live.clear();
         liveBytes = 0;
         queue.clear();
+        drops++;
         generation++;
     }
 
@@ -144,6 +165,7 @@ public final class TbCache<U> {
         units.values().removeIf(v -> v == NONE);
         if (any) {
             stats.invalidations.increment();
+            drops++;
             generation++;
         }
     }
@@ -155,6 +177,7 @@ public final class TbCache<U> {
             any = true;
             liveBytes -= t.bytecodeBytes();
             for (long e : t.entryPcs()) units.remove(e, t.unit());
+            for (long c : t.covered()) coveredAt.remove(c);
         }
         return any;
     }
@@ -176,7 +199,7 @@ public final class TbCache<U> {
         private final Object[] vals = new Object[1 << BITS];
         private final int[] counts = new int[1 << 14];
         private int gen = -1;
-        public long entries, interpreted, interpExits;
+        public long entries, interpreted, interpExits, nested;
 
         public Jumps() { java.util.Arrays.fill(tags, 1); } // odd pcs never occur
 
@@ -190,9 +213,11 @@ public final class TbCache<U> {
                 gen = g;
             }
             int i = (int) (pc >>> 1) & ((1 << BITS) - 1);
-            if (tags[i] == pc) return (U) vals[i];
+            if (tags[i] == pc) { Object v = vals[i]; return v == NONE ? null : (U) v; }
+            // misses are cached too (until the generation moves: an install or invalidation)
             U u = get(pc);
-            if (u != null) { tags[i] = pc; vals[i] = u; }
+            tags[i] = pc;
+            vals[i] = u == null ? NONE : u;
             return u;
         }
 
@@ -218,7 +243,8 @@ public final class TbCache<U> {
             stats.unitEntries.add(entries);
             stats.interpretedBlocks.add(interpreted);
             stats.helperExits.add(interpExits);
-            entries = interpreted = interpExits = 0;
+            stats.nestedCalls.add(nested);
+            entries = interpreted = interpExits = nested = 0;
         }
     }
 }

@@ -105,10 +105,31 @@ final class Compression {
         }
     }
 
+    /** Per-thread zstd context (level 3, as QEMU's default) and direct buffers, reused for every cluster. */
+    private static final class ZstdBuffers {
+        final com.github.luben.zstd.ZstdCompressCtx ctx = new com.github.luben.zstd.ZstdCompressCtx().setLevel(3);
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.allocateDirect(0), out = java.nio.ByteBuffer.allocateDirect(0);
+    }
+    private static final ThreadLocal<ZstdBuffers> ZSTD = ThreadLocal.withInitial(ZstdBuffers::new);
+
     private static byte[] zstdCompress(MemorySegment src, int maxLen) throws BlockException {
         try {
-            byte[] out = com.github.luben.zstd.Zstd.compress(src.toArray(ValueLayout.JAVA_BYTE), 3);
-            return out.length < maxLen ? out : null;
+            int len = (int) src.byteSize();
+            ZstdBuffers zb = ZSTD.get();
+            java.nio.ByteBuffer in;
+            if (src.isNative()) in = src.asByteBuffer();
+            else {
+                if (zb.in.capacity() < len) zb.in = java.nio.ByteBuffer.allocateDirect(len);
+                MemorySegment.copy(src, 0, MemorySegment.ofBuffer(zb.in.clear()), 0, len);
+                in = zb.in;
+            }
+            int bound = (int) com.github.luben.zstd.Zstd.compressBound(len);
+            if (zb.out.capacity() < bound) zb.out = java.nio.ByteBuffer.allocateDirect(bound);
+            int n = zb.ctx.compressDirectByteBuffer(zb.out.clear(), 0, bound, in, 0, len);
+            if (n >= maxLen) return null;
+            byte[] out = new byte[n];
+            zb.out.get(0, out);
+            return out;
         } catch (RuntimeException | LinkageError e) {
             throw new BlockException("zstd compression failed: " + e.getMessage());
         }

@@ -500,7 +500,8 @@ public final class Qcow2Node implements BlockNode {
 
     /** Bounds the memory the dirty tables hold. */
     private void maybeFlushMetadata() throws IOException {
-        if (dirtyRb.size() + dirtyL2.size() > DIRTY_LIMIT) flushMetadata();
+        // at most 256 tables and at most CACHE_BYTES of them (2 MiB clusters: 16 tables)
+        if (dirtyRb.size() + dirtyL2.size() > Math.min(DIRTY_LIMIT, Math.max(4, CACHE_BYTES >> cb))) flushMetadata();
     }
 
     /** Runs a structural operation write-through, after the cached changes are on disk. */
@@ -1287,6 +1288,24 @@ public final class Qcow2Node implements BlockNode {
     // snapshots
 
     public synchronized List<QCowSnapshotHeader> snapshotList() { return List.copyOf(snapshots); }
+
+    /**
+     * QEMU's qcow2_snapshot_load_tmp: a read-only node reads the snapshot's L1 table instead of the
+     * active one from now on (qemu-img convert -l). {@code id} and {@code name} must both match when
+     * both are given (null = any).
+     */
+    public synchronized void loadSnapshotTmp(String id, String name) throws IOException {
+        if (!readOnly) throw new BlockException("Can't load a snapshot in a read-write image");
+        QCowSnapshotHeader sn = null;
+        for (QCowSnapshotHeader x : snapshots) {
+            if ((id == null || x.id_str.equals(id)) && (name == null || x.name.equals(name))) { sn = x; break; }
+        }
+        if (sn == null || (id == null && name == null)) throw new BlockException("Can't find snapshot");
+        if (Integer.toUnsignedLong(sn.l1_size) > QCOW_MAX_L1_SIZE / 8) throw new BlockException("Snapshot L1 table too large");
+        checkTable("Snapshot L1", sn.l1_table_offset, (long) sn.l1_size * 8, file.size());
+        l1 = readSnapshotL1(sn);
+        lastDecompressedEntry = -1;
+    }
 
     /** Snapshot lookup by id or name (QEMU: id first, then name). */
     QCowSnapshotHeader findSnapshot(String idOrName) {

@@ -131,8 +131,13 @@ public final class VirtioCore implements VirtioTransport {
         }
     }
 
-    /** System reset: as a driver's write of status 0. */
-    public void reset() { writeStatus(0); }
+    /**
+     * System reset: as a driver's write of status 0, after any queue handler running on another thread
+     * (console input) has finished, so nothing writes to the old rings afterwards.
+     */
+    public void reset() {
+        synchronized (dev) { writeStatus(0); }
+    }
 
     private void resetState() {
         deviceFeaturesSel = driverFeaturesSel = queueSel = status = 0;

@@ -60,6 +60,23 @@ public final class RvTcg {
         cache.shutdown();
     }
 
+    /** Nesting depth of {@link #nest} per hart (bounds the Java stack a guest's call chain may use). */
+    static final int MAX_NEST = 48;
+
+    /**
+     * A translated call out of its unit (the registers are in the hart): runs translated code from
+     * {@code target} on this Java stack until the callee returns to {@code ret} and answers {@code ret}, or
+     * answers where it stopped otherwise — a pc without translated code, an instruction for the interpreter
+     * (with {@link RvUnit#INTERP}), an exit request. The caller continues at {@code ret} only on an exact
+     * match; anything else leaves its unit with that pc, so the dispatcher and the interpreter take over with
+     * precise state. Translations dropped meanwhile (munmap, mprotect, fence.i) could include the caller:
+     * then the answer is {@code ret | INTERP}, which makes the caller leave and the interpreter run the
+     * instruction at ret. Without a hart from this translator (tests, other modes) it answers the target.
+     */
+    public static long nest(RiscvCpu cpu, long target, long ret) {
+        return cpu.tcg instanceof Hart h ? h.nest(cpu, target, ret) : target;
+    }
+
     /** One hart's entry into translated code (owned by the hart's thread). */
     public final class Hart implements org.jemu.target.riscv.CodeTier {
         final TbCache<RvUnit>.Jumps jumps = cache.new Jumps();
@@ -82,15 +99,45 @@ public final class RvTcg {
                 jumps.interpreted++;
                 return false;
             }
-            jumps.entries++;
-            long r = u.exec(cpu, pc);
-            if ((r & RvUnit.INTERP) != 0) {
-                interpretNext = true;
-                jumps.interpExits++;
-                r &= ~RvUnit.INTERP;
+            // trampoline: follow units into units without going back to the interpreter's loop
+            for (;;) {
+                jumps.entries++;
+                long r = u.exec(cpu, pc);
+                if ((r & RvUnit.INTERP) != 0) {
+                    interpretNext = true;
+                    jumps.interpExits++;
+                    cpu.pc = r & ~RvUnit.INTERP;
+                    return true;
+                }
+                pc = r;
+                if (CpuAccess.exitRequest(cpu) != 0 || (u = jumps.lookup(pc)) == null) break;
             }
-            cpu.pc = r;
+            cpu.pc = pc;
             return true;
+        }
+
+        private int depth;
+
+        long nest(RiscvCpu cpu, long target, long ret) {
+            if (depth >= MAX_NEST) return target;
+            int drops = cache.drops();
+            depth++;
+            jumps.nested++;
+            try {
+                long pc = target;
+                for (;;) {
+                    if (CpuAccess.exitRequest(cpu) != 0) return pc;
+                    RvUnit u = jumps.lookup(pc);
+                    if (u == null) return pc;
+                    jumps.entries++;
+                    long r = u.exec(cpu, pc);
+                    if ((r & RvUnit.INTERP) != 0) return r;
+                    if (r == ret) return cache.drops() == drops ? ret : ret | RvUnit.INTERP;
+                    pc = r;
+                }
+            } finally {
+                depth--;
+            }
         }
 
         /** fence.i on this hart: every translation goes (other harts' too: the cache is shared). */

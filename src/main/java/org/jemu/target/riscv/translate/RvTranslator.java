@@ -82,13 +82,17 @@ public final class RvTranslator {
     private static final MethodTypeDesc MT_JJ_Z = MethodTypeDesc.of(ConstantDescs.CD_boolean, CD_long, CD_long);
     private static final MethodTypeDesc MT_EXEC = MethodTypeDesc.of(CD_long, CD_CPU, CD_long);
     private static final MethodTypeDesc MT_CPU_I = MethodTypeDesc.of(CD_int, CD_CPU);
+    private static final ClassDesc CD_TCG = ClassDesc.of(RvTcg.class.getName());
+    private static final MethodTypeDesc MT_NEST = MethodTypeDesc.of(CD_long, CD_CPU, CD_long, CD_long);
+    /** Calls out of the region run nested ({@link RvTcg#nest}); -Djemu.tcg.nest=false turns it off. */
+    static final boolean NEST = Boolean.parseBoolean(System.getProperty("jemu.tcg.nest", "true"));
     private static final MethodTypeDesc MT_FP1 = MethodTypeDesc.of(CD_long, CD_long, CD_int, CD_FPSTATE);
     private static final MethodTypeDesc MT_FP2 = MethodTypeDesc.of(CD_long, CD_long, CD_long, CD_int, CD_FPSTATE);
     private static final MethodTypeDesc MT_FP3 = MethodTypeDesc.of(CD_long, CD_long, CD_long, CD_long, CD_int, CD_FPSTATE);
 
     // local variable slots of exec(RiscvCpu cpu, long pc)
     private static final int CPU = 1, PC = 2, XA = 4, FA = 5, ADDR = 6, FPS = 8, XPC = 9, TMP = 11, REF = 13, RM = 14, BUDGET = 15,
-            XBASE = 16, FBASE = XBASE + 62;
+            XBASE = 16, FBASE = XBASE + 62, MEMBASE = FBASE + 64;
 
     private final GuestMemoryModel mem;
     private final TcgOptions opts;
@@ -249,7 +253,8 @@ public final class RvTranslator {
                     .distinct().toArray();
             if (Log.on(Log.Item.IN_ASM)) logRegion(r, name, codeLen);
             if (Log.on(Log.Item.OUT_ASM)) Log.log(ClassFile.of().parse(bytes).toDebugString());
-            return new Translation<>(unit, entries, pages, r.insns().size(), codeLen, name);
+            long[] covered = r.leaderList().stream().mapToLong(Long::longValue).filter(l -> l != entry).toArray();
+            return new Translation<>(unit, entries, pages, r.insns().size(), codeLen, name, covered);
         }
     }
 
@@ -367,6 +372,7 @@ public final class RvTranslator {
             for (int i = fUsed.nextSetBit(0); i >= 0; i = fUsed.nextSetBit(i + 1)) {
                 cb.aload(FA).loadConstant(i).laload().lstore(fs(i));
             }
+            mem.emitEntry(cb, cd, MEMBASE);
             cb.loadConstant(LOOP_BUDGET).istore(BUDGET);
             // single entry (keeps loops reducible, so C2 optimises them as loops)
             cb.goto_(labels.get(r.entry()));
@@ -395,13 +401,39 @@ public final class RvTranslator {
 
             // the shared exit: write back what the region may have changed
             cb.labelBinding(exit);
+            writeBack();
+            cb.lload(XPC).lreturn();
+        }
+
+        void writeBack() {
             for (int i = xWritten.nextSetBit(1); i >= 0; i = xWritten.nextSetBit(i + 1)) {
                 cb.aload(XA).loadConstant(i).lload(xs(i)).lastore();
             }
             for (int i = fWritten.nextSetBit(0); i >= 0; i = fWritten.nextSetBit(i + 1)) {
                 cb.aload(FA).loadConstant(i).lload(fs(i)).lastore();
             }
-            cb.lload(XPC).lreturn();
+        }
+
+        /**
+         * A call whose callee is outside the region (an indirect call, or a direct one the region does not
+         * cover) and whose return address {@code ret} is a block of the region: the registers go back to the
+         * hart, {@link RvTcg#nest} runs the callee's translated code on the Java stack and answers the pc
+         * where it stopped; the unit reloads the registers and continues at {@code ret} when the callee
+         * returned there, and leaves with that pc otherwise. So a loop that calls through pointers (glibc's
+         * IFUNC'd string functions, qsort's comparator) stays one compiled loop. The target is in XPC.
+         */
+        void nestedCall(long ret) {
+            writeBack();
+            cb.aload(CPU).lload(XPC).loadConstant(ret).invokestatic(CD_TCG, "nest", MT_NEST).lstore(XPC);
+            for (int i = xUsed.nextSetBit(1); i >= 0; i = xUsed.nextSetBit(i + 1)) {
+                cb.aload(XA).loadConstant(i).laload().lstore(xs(i));
+            }
+            for (int i = fUsed.nextSetBit(0); i >= 0; i = fUsed.nextSetBit(i + 1)) {
+                cb.aload(FA).loadConstant(i).laload().lstore(fs(i));
+            }
+            mem.emitEntry(cb, cd, MEMBASE);
+            cb.lload(XPC).loadConstant(ret).lcmp().ifne(exit);
+            cb.goto_(labels.get(ret));
         }
 
         boolean inRegion(long pc) { return labels.containsKey(pc); }
@@ -425,7 +457,13 @@ public final class RvTranslator {
                 }
                 if (in == Insn.JAL) {
                     if (op.rd() != 0) { cb.loadConstant(next); stx(op.rd()); }
-                    jumpTo(pc + op.imm());
+                    long t = pc + op.imm();
+                    if (NEST && op.rd() != 0 && !inRegion(t) && inRegion(next)) {
+                        cb.loadConstant(t).lstore(XPC);
+                        nestedCall(next);
+                        return;
+                    }
+                    jumpTo(t);
                     return;
                 }
                 if (in == Insn.JALR) {
@@ -433,6 +471,10 @@ public final class RvTranslator {
                     if (op.imm() != 0) cb.loadConstant((long) op.imm()).ladd();
                     cb.loadConstant(-2L).land().lstore(XPC);
                     if (op.rd() != 0) { cb.loadConstant(next); stx(op.rd()); }
+                    if (NEST && op.rd() != 0 && inRegion(next)) {
+                        nestedCall(next);
+                        return;
+                    }
                     cb.aload(CPU).invokestatic(CD_ACCESS, "exitRequest", MT_CPU_I).ifne(exit);
                     cb.iinc(BUDGET, -1).iload(BUDGET).ifle(exit);
                     // a return to one of the region's call sites continues inside; anything else leaves
@@ -463,7 +505,7 @@ public final class RvTranslator {
             ldx(op.rs1());
             if (op.imm() != 0) cb.loadConstant((long) op.imm()).ladd();
             cb.lstore(ADDR);
-            mem.emitHostAddress(cb, cd, ADDR, REF, size, acc, stub(pc, RvUnit.INTERP));
+            mem.emitHostAddress(cb, cd, ADDR, REF, MEMBASE, size, acc, stub(pc, RvUnit.INTERP));
         }
 
         void load(Decoder.Op op, long pc, int size, String fn, boolean fp) {

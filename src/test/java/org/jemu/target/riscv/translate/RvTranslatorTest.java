@@ -101,4 +101,61 @@ class RvTranslatorTest {
             assertDoesNotThrow(() -> stopper.join());
         }
     }
+
+    /** Runs the code at 0x1000 translated; returns the exit (pc | INTERP) and leaves the state in {@code s[0]}. */
+    private static long runOnce(TestMemory m, RvAsm a, RiscvCpu[] s) {
+        m.put(0x1000, a.bytes());
+        Translation<RvUnit> tr = new RvTranslator(m.model, OPTS, null).translate(0x1000);
+        s[0] = m.cpu(0x1000);
+        return tr.unit().exec(s[0], 0x1000);
+    }
+
+    @Test
+    void cachedPageDoesNotGrantWriteOrCrossingOrOtherPages() {
+        RiscvCpu[] s = new RiscvCpu[1];
+        {   // read-only page: loads hit the cached page, the store must still leave before it
+            TestMemory m = new TestMemory(0x1000, 0xf000);
+            m.setPerm(0x9000, org.jemu.tcg.PageTableMemory.R);
+            RvAsm a = new RvAsm();
+            a.lui(6, 9);            // 0x1000
+            a.ld(7, 6, 8);          // 0x1004
+            a.ld(8, 6, 0xff8 - 0x1000); // 0x1008: offset -8 → 0x8ff8 (other page)
+            a.ld(8, 6, 0x7f8);      // 0x100c
+            a.addi(5, 0, 1);        // 0x1010
+            a.sd(7, 6, 16);         // 0x1014 store to the read-only page
+            a.addi(5, 0, 2);
+            a.ebreak();
+            long next = runOnce(m, a, s);
+            assertEquals(0x1014 | RvUnit.INTERP, next);
+            assertEquals(1, s[0].x[5]);
+            assertEquals(m.ld(0x97f8), s[0].x[8]);
+        }
+        {   // an access running past the end of the cached page goes to the interpreter
+            TestMemory m = new TestMemory(0x1000, 0xf000);
+            RvAsm a = new RvAsm();
+            a.lui(6, 9);            // 0x1000
+            a.ld(7, 6, 8);          // 0x1004
+            a.addi(5, 0, 1);        // 0x1008
+            a.lui(9, 0xa);          // 0x100c
+            a.addi(9, 9, -4);       // 0x1010: 0x9ffc
+            a.ld(8, 9, 0);          // 0x1014 crosses into 0xa000
+            a.ebreak();
+            assertEquals(0x1014 | RvUnit.INTERP, runOnce(m, a, s));
+            assertEquals(1, s[0].x[5]);
+        }
+        {   // a different, unmapped page after a cached one; and a write-only check after a read hit
+            TestMemory m = new TestMemory(0x1000, 0xf000);
+            m.setPerm(0xa000, 0);
+            RvAsm a = new RvAsm();
+            a.lui(6, 9);            // 0x1000
+            a.sd(6, 6, 0);          // 0x1004 W on 0x9000
+            a.ld(7, 6, 0);          // 0x1008 R on 0x9000
+            a.lui(9, 0xa);          // 0x100c
+            a.ld(8, 9, 0);          // 0x1010 unmapped
+            a.ebreak();
+            assertEquals(0x1010 | RvUnit.INTERP, runOnce(m, a, s));
+            assertEquals(0x9000, s[0].x[7]);
+            assertEquals(0x9000, m.ld(0x9000));
+        }
+    }
 }

@@ -167,11 +167,14 @@ class TranslatorFuzzTest {
             0xffffffff7fc00000L, 0xffffffff00000001L, 0xffffffff3f800000L, 0xffffffff80000000L, 0x12345678L};
 
     static final java.util.concurrent.atomic.LongAdder TOTAL_INSNS = new java.util.concurrent.atomic.LongAdder(),
-            TOTAL_ENTRIES = new java.util.concurrent.atomic.LongAdder(), TOTAL_INTERP = new java.util.concurrent.atomic.LongAdder();
+            TOTAL_ENTRIES = new java.util.concurrent.atomic.LongAdder(), TOTAL_INTERP = new java.util.concurrent.atomic.LongAdder(),
+            TOTAL_NESTED = new java.util.concurrent.atomic.LongAdder();
 
     record Result(long[] x, long[] f, int flags, long pc, int trap, long tval, byte[] data) {}
 
-    static Result run(byte[] code, long seed, boolean translate) {
+    static Result run(byte[] code, long seed, boolean translate) { return run(code, seed, translate, 600); }
+
+    static Result run(byte[] code, long seed, boolean translate, int regionInsns) {
         TestMemory m = new TestMemory(BASE, SIZE);
         m.put(BASE, code);
         Random init = new Random(seed);
@@ -186,7 +189,7 @@ class TranslatorFuzzTest {
         cpu.fp.frm = init.nextInt(5);
         RvTcg tcg = null;
         if (translate) {
-            tcg = new RvTcg(m.model, new TcgOptions(0, true, 64 << 20, 600));
+            tcg = new RvTcg(m.model, new TcgOptions(0, true, 64 << 20, regionInsns));
             tcg.attach(cpu);
         }
         int trap = RiscvExec.run(cpu);
@@ -197,14 +200,17 @@ class TranslatorFuzzTest {
             TOTAL_INSNS.add(st.guestInsnsTranslated.sum());
             TOTAL_ENTRIES.add(st.unitEntries.sum());
             TOTAL_INTERP.add(st.interpretedBlocks.sum());
+            TOTAL_NESTED.add(st.nestedCalls.sum());
         }
         byte[] mem = new byte[(int) DATA_LEN];
         java.lang.foreign.MemorySegment.copy(m.flat.seg, ValueLayout.JAVA_BYTE, DATA - BASE, mem, 0, mem.length);
         return new Result(Arrays.copyOf(cpu.x, 32), cpu.f.clone(), cpu.fp.flags, cpu.pc, trap, cpu.tval, mem);
     }
 
-    static void compare(long seed, byte[] code) {
-        Result a = run(code, seed, false), b = run(code, seed, true);
+    static void compare(long seed, byte[] code) { compare(seed, code, 600); }
+
+    static void compare(long seed, byte[] code, int regionInsns) {
+        Result a = run(code, seed, false), b = run(code, seed, true, regionInsns);
         String where = "program seed " + seed;
         assertEquals(a.trap(), b.trap(), where + ": trap");
         assertEquals(a.pc(), b.pc(), where + ": pc");
@@ -227,6 +233,73 @@ class TranslatorFuzzTest {
         }
         System.err.printf("fuzz: %d programs, %d guest insns translated, %d unit entries, %d interpreted blocks%n",
                 programs, TOTAL_INSNS.sum(), TOTAL_ENTRIES.sum(), TOTAL_INTERP.sum());
+    }
+
+    /**
+     * Calls out of a unit run nested (RvTcg.nest): indirect calls in a loop, a callee that calls again, a
+     * recursion through a pointer deeper than the nesting bound, a callee that does not return to its caller,
+     * and (with small regions) direct calls to functions outside the region.
+     */
+    @Test
+    void nestedCallsAgreeWithTheInterpreter() {
+        RvAsm a = new RvAsm();
+        final int F = 0x200, G = 0x240, REC = 0x280, H = 0x300, ESC = 0x180;
+        a.lui(20, 0x10);                 // x20 = code base 0x10000
+        a.addi(21, 20, F);
+        a.addi(22, 20, G);
+        a.addi(23, 20, ESC);
+        a.addi(24, 20, REC);
+        a.addi(25, 20, H);
+        a.lui(5, 0x20);                  // x5 = data
+        a.addi(6, 0, 0);
+        a.addi(7, 0, 60);
+        int loop = a.pc();
+        a.jalr(1, 21, 0);                // f()
+        a.jalr(1, 22, 0);                // g()
+        a.jal(1, F);                     // f() directly
+        a.addi(6, 6, 1);
+        a.blt(6, 7, loop);
+        a.addi(9, 0, 70);
+        a.jalr(1, 24, 0);                // rec(70)
+        a.jalr(1, 25, 0);                // h(): never returns here
+        a.ebreak();
+        while (a.pc() < ESC) a.addi(0, 0, 0);
+        a.addi(26, 0, 5);
+        a.ebreak();
+        while (a.pc() < F) a.addi(0, 0, 0);
+        a.add(10, 10, 6);                // f: x10 += i; [x5] = x10
+        a.sd(10, 5, 0);
+        a.jalr(0, 1, 0);
+        while (a.pc() < G) a.addi(0, 0, 0);
+        a.addi(27, 1, 0);                // g: x11 += 3; f(); [x5+8] = x11
+        a.addi(11, 11, 3);
+        a.jalr(1, 21, 0);
+        a.sd(11, 5, 8);
+        a.jalr(0, 27, 0);
+        while (a.pc() < REC) a.addi(0, 0, 0);
+        int base = a.pc() + 9 * 4;
+        a.beq(9, 0, base);               // rec: if x9 == 0 return
+        a.addi(5, 5, 16);
+        a.sd(1, 5, 0);
+        a.addi(9, 9, -1);
+        a.add(12, 12, 9);
+        a.jalr(1, 24, 0);                // rec(x9 - 1)
+        a.ld(1, 5, 0);
+        a.addi(5, 5, -16);
+        a.jalr(0, 1, 0);
+        a.jalr(0, 1, 0);                 // base
+        while (a.pc() < H) a.addi(0, 0, 0);
+        a.addi(13, 0, 7);                // h: off to ESC
+        a.jalr(0, 23, 0);
+        byte[] code = a.bytes();
+        long nested0 = TOTAL_NESTED.sum();
+        compare(7, code);
+        assertTrue(TOTAL_NESTED.sum() > nested0 + 100, "calls ran nested");
+        compare(7, code, 6);
+        compare(7, code, 2);
+        Result r = run(code, 7, true, 6);
+        assertEquals(5, r.x()[26]);
+        assertEquals(7, r.x()[13]);
     }
 
     @Test

@@ -1,0 +1,90 @@
+package org.jemu.tcg;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class TbCacheTest {
+    static final long A = 0x1000, X = 0x1010;
+
+    /** Units are strings; the unit at A runs through X. The translation of A waits for {@code go}. */
+    static TbCache<String> cache(List<Long> translated, CountDownLatch go) {
+        return new TbCache<>(pc -> {
+            if (pc == A) {
+                try { go.await(); } catch (InterruptedException e) { throw new IllegalStateException(e); }
+            }
+            translated.add(pc);
+            return new Translation<>("u" + pc, new long[] {pc}, new long[] {pc >>> 12}, 4, 10, "t",
+                    pc == A ? new long[] {X} : new long[0]);
+        }, new TcgOptions(1, false, 1 << 20, 24));
+    }
+
+    static void await(TbCache<?> c, long pc) throws InterruptedException {
+        for (int i = 0; i < 500 && c.get(pc) == null; i++) Thread.sleep(10);
+    }
+
+    @Test
+    @Timeout(20)
+    void requestMadeBeforeACoveringUnitIsDroppedLaterOnesAreNot() throws InterruptedException {
+        List<Long> translated = new CopyOnWriteArrayList<>();
+        CountDownLatch go = new CountDownLatch(1);
+        TbCache<String> c = cache(translated, go);
+        try {
+            c.request(A);
+            Thread.sleep(50);          // the worker is inside A's translation
+            c.request(X);              // X hot while A's unit (which runs through X) is not installed yet
+            go.countDown();
+            await(c, A);
+            assertEquals("u" + A, c.get(A));
+            for (int i = 0; i < 200 && c.stats().droppedRequests.sum() == 0; i++) Thread.sleep(10);
+            assertEquals(1, c.stats().droppedRequests.sum());
+            assertNull(c.get(X));
+            assertEquals(List.of(A), translated);
+            // still hot with A's unit installed: now it is translated
+            c.request(X);
+            await(c, X);
+            assertEquals("u" + X, c.get(X));
+        } finally {
+            c.shutdown();
+        }
+    }
+
+    @Test
+    @Timeout(20)
+    void invalidationForgetsCoverage() throws InterruptedException {
+        List<Long> translated = new CopyOnWriteArrayList<>();
+        CountDownLatch go = new CountDownLatch(1);
+        go.countDown();
+        TbCache<String> c = cache(translated, go);
+        try {
+            c.request(A);
+            await(c, A);
+            c.invalidate(A, 1, 12);
+            assertNull(c.get(A));
+            c.request(X);
+            await(c, X);
+            assertEquals("u" + X, c.get(X));
+        } finally {
+            c.shutdown();
+        }
+    }
+
+    @Test
+    void jumpCacheCachesMissesUntilTheGenerationMoves() {
+        TbCache<String> c = new TbCache<>(pc -> new Translation<>("u" + pc, new long[] {pc}, new long[] {pc >>> 12}, 1, 1, "t"),
+                new TcgOptions(0, true, 1 << 20, 24));
+        TbCache<String>.Jumps j = c.new Jumps();
+        assertNull(j.lookup(A));
+        assertNull(j.lookup(A));
+        c.request(A);              // synchronous: installed now, the generation moves
+        assertEquals("u" + A, j.lookup(A));
+        c.invalidate(A, 2, 12);
+        assertNull(j.lookup(A));
+    }
+}
