@@ -5,10 +5,13 @@
 # /init running /bench/run NAME SCALE (times it with the guest's clock), then runs the same binary
 # under qemu-riscv64 and jemu-riscv64 user mode. Prints seconds per program (guest clock for system
 # mode, host wall clock for user mode) and the system/user ratio per emulator.
-# usage: [BENCHES="sieve hash"] [SCALE=0.2] [SMP=1] bench/system/guest-cpu.sh
+# usage: [BENCHES="sieve hash"] [SCALE=0.2] [SMP=1] [JEMU_SYS_ARGS="-accel tcg,thresh=500"] bench/system/guest-cpu.sh
 set -eu
 here="$(cd "$(dirname "$0")" && pwd)"; root="$(cd "$here/../.." && pwd)"
-shared="${BENCH_SHARED:-$root/../shared/bench/riscv64}"
+shared="${BENCH_SHARED:-}"
+if [ -z "$shared" ]; then   # ../shared beside the repo (or beside the directory of worktrees)
+  for d in "$root/../shared" "$root/../../shared"; do [ -d "$d/bench/riscv64" ] && { shared="$(cd "$d/bench/riscv64" && pwd)"; break; }; done
+fi
 C="${JEMU_CACHE:-$HOME/.cache/jemu}/riscv64"
 BENCHES="${BENCHES:-sieve hash}"; SCALE="${SCALE:-0.2}"; SMP="${SMP:-1}"
 for f in "$C/Image" "$C/initrd.gz" "$shared/src/sieve.c"; do
@@ -34,9 +37,10 @@ EOF
 chmod 755 "$work/root/bench/run"
 ( cd "$work/root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -1 > "$work/initrd.gz" )
 
-guest() {  # guest EMULATOR NAME -> seconds by the guest clock
-  "$1" -M virt -smp "$SMP" -m 512M -nographic -no-reboot -kernel "$C/Image" -initrd "$work/initrd.gz" \
-    -append "console=ttyS0 quiet jemu.cmd=/bench/run,$2,$SCALE" </dev/null 2>&1 \
+guest() {  # guest EMULATOR NAME [ARGS...] -> seconds by the guest clock
+  local emu="$1" name="$2"; shift 2
+  "$emu" "$@" -M virt -smp "$SMP" -m 512M -nographic -no-reboot -kernel "$C/Image" -initrd "$work/initrd.gz" \
+    -append "console=ttyS0 quiet jemu.cmd=/bench/run,$name,$SCALE" </dev/null 2>&1 \
     | tr -d '\r' | sed -n 's/^BENCH-RESULT .* guest_seconds=\([0-9.]*\).*/\1/p' | head -1
 }
 user() {   # user EMULATOR NAME -> host wall seconds
@@ -47,7 +51,7 @@ echo "load: $(cut -d' ' -f1-3 /proc/loadavg); scale=$SCALE smp=$SMP"
 printf '%-8s %-12s %-12s %-12s %-12s %-10s %-10s\n' bench qemu-sys qemu-user jemu-sys jemu-user "qemu s/u" "jemu s/u"
 for b in $BENCHES; do
   qs=$(guest qemu-system-riscv64 "$b"); qu=$(user qemu-riscv64 "$b")
-  js=$(guest "$root/bin/jemu-system-riscv64" "$b"); ju=$(user "$root/bin/jemu-riscv64" "$b")
+  js=$(guest "$root/bin/jemu-system-riscv64" "$b" ${JEMU_SYS_ARGS:-}); ju=$(user "$root/bin/jemu-riscv64" "$b")
   printf '%-8s %-12s %-12s %-12s %-12s %-10s %-10s\n' "$b" "${qs:-NA}" "$qu" "${js:-NA}" "$ju" \
     "$(awk "BEGIN{if (\"$qs\"!=\"\") printf \"%.2fx\", $qs/$qu; else print \"NA\"}")" \
     "$(awk "BEGIN{if (\"$js\"!=\"\") printf \"%.2fx\", $js/$ju; else print \"NA\"}")"

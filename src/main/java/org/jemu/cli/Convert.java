@@ -43,6 +43,7 @@ final class Convert {
         boolean compress = false, progress = false, quiet = false, noCreate = false, ooo = false, targetIsZero = false;
         long sparse = 4096;
         int coroutines = 8;
+        String snapshotParam = null;
         for (Getopt.Opt o : g.opts) switch (o.name()) {
             case "f" -> fmt = o.arg();
             case "O" -> outFmt = o.arg();
@@ -69,7 +70,7 @@ final class Convert {
             case "U", "force-share" -> { }
             case "target-is-zero" -> targetIsZero = true;
             case "C" -> throw new Fail("-C (copy offloading) is not supported by jemu-img");
-            case "l" -> throw new Fail("-l (convert from an internal snapshot) is not supported by jemu-img");
+            case "l" -> snapshotParam = o.arg();
             case "r" -> throw new Fail("-r (rate limit) is not supported by jemu-img");
             case "h", "help" -> { help(); return 0; }
             default -> throw new Fail("--" + o.name() + " is not supported by jemu-img");
@@ -95,11 +96,16 @@ final class Convert {
         BlockNode dst = null;
         try {
             long total = 0;
+            String[] snap = snapshotParam == null ? null : parseSnapshotParam(snapshotParam);
             for (String s : g.args.subList(0, g.args.size() - 1)) {
-                BlockNode n = open(s, fmt, true, BlockDrivers.Options.DEFAULT.withCache(srcCache));
-                srcs.add(n);
-                total += n.size();
+                srcs.add(open(s, fmt, true, BlockDrivers.Options.DEFAULT.withCache(srcCache)));
             }
+            if (snap != null) {
+                // as qemu-img: the snapshot.id/name form loads it in the first source; the bare form needs one source
+                if (snap[2] != null && srcs.size() > 1) throw new Fail("No support for concatenating multiple snapshot");
+                loadSnapshot(srcs.get(0), snap);
+            }
+            for (BlockNode n : srcs) total += n.size();
             if (!noCreate) {
                 QemuOpts opts;
                 try {
@@ -138,6 +144,47 @@ final class Convert {
             for (BlockNode n : srcs) closeQuietly(n);
         }
         return 0;
+    }
+
+    /**
+     * -l: {@code snapshot.id=ID,snapshot.name=NAME} (either or both) or a bare id-or-name; returns
+     * {id, name, idOrName}.
+     */
+    static String[] parseSnapshotParam(String p) {
+        if (!p.contains("=")) return new String[]{null, null, p};
+        String id = null, name = null;
+        for (String kv : p.split(",", -1)) {
+            int eq = kv.indexOf('=');
+            String k = eq < 0 ? kv : kv.substring(0, eq), v = eq < 0 ? "on" : kv.substring(eq + 1);
+            switch (k) {
+                case "snapshot.id" -> id = v;
+                case "snapshot.name" -> name = v;
+                default -> {
+                    err.println(NAME + ": Invalid parameter '" + k + "'");
+                    throw new Fail("Failed in parsing snapshot param '" + p + "'");
+                }
+            }
+        }
+        return new String[]{id, name, null};
+    }
+
+    /** QEMU's bdrv_snapshot_load_tmp(_by_id_or_name) on a source opened read-only. */
+    private static void loadSnapshot(BlockNode n, String[] snap) {
+        if (!(n instanceof Qcow2Node q)) {
+            throw new Fail("Failed to load snapshot: Block format '" + n.formatName() + "' used by device '' does not support temporarily loading internal snapshots");
+        }
+        try {
+            if (snap[2] == null) q.loadSnapshotTmp(snap[0], snap[1]);
+            else {
+                try {
+                    q.loadSnapshotTmp(snap[2], null);
+                } catch (BlockException e) {
+                    q.loadSnapshotTmp(null, snap[2]);
+                }
+            }
+        } catch (IOException e) {
+            throw new Fail("Failed to load snapshot: " + e.getMessage());
+        }
     }
 
     /** Extent kinds of the (concatenated) source: copy, zero, or left to the target's backing file (-B). */
@@ -222,6 +269,8 @@ final class Convert {
                         final int len = (int) (end - off);
                         ByteBuffer b = take(buffers, chunk);
                         inflight.add(pool.submit(() -> compressPiece(srcs, cq, fo, len, b, unit)));
+                    } else {
+                        done[0] += end - off;
                     }
                     off = end;
                 } else {

@@ -269,6 +269,7 @@ public final class SystemRiscv64 {
                 @Override public String mtree() { return m.mem.mtree(); }
                 @Override public String qtree() { return SystemRiscv64.qtree(m); }
                 @Override public String cpus() { return harts[0].cpusInfo(); }
+                @Override public String pci() { return SystemRiscv64.infoPci(m); }
                 @Override public void reset() { control.reset(); }   // under -no-reboot QEMU's system_reset shuts down too
                 @Override public void quit() { exit.offer(0); }
             };
@@ -507,6 +508,25 @@ public final class SystemRiscv64 {
         for (VirtioBlk b : ifVirtio) m.addVirtioPci(b);
     }
 
+    /** {@code info pci} as QEMU prints it: the host bridge and every virtio-pci function on bus 0. */
+    static String infoPci(VirtMachine m) {
+        StringBuilder sb = new StringBuilder("  Bus  0, device   0, function 0:\n    Host bridge: PCI device 1b36:0008\n"
+                + "      PCI subsystem 1af4:1100\n      id \"\"\n");
+        for (int slot = 1; slot < 32; slot++) {
+            if (!(m.pcie.function(slot) instanceof org.jemu.hw.virtio.VirtioPci p)) continue;
+            int cls = (int) p.readConfig(0x0a, 2);
+            String what = cls == 0x0100 ? "SCSI controller" : String.format("Class %04d", cls);   // QEMU: decimal class
+            long bar = p.barAddress(4);
+            sb.append(String.format("  Bus  0, device %3d, function 0:%n    %s: PCI device 1af4:%04x%n      PCI subsystem 1af4:1100%n",
+                    slot, what, p.readConfig(2, 2)));
+            sb.append(String.format("      IRQ %d, pin A%n", p.readConfig(0x3c, 1)));
+            sb.append(String.format("      BAR4: 64 bit prefetchable memory at 0x%08x [0x%08x].%n",
+                    bar, bar == -1 ? org.jemu.hw.virtio.VirtioPci.BAR_SIZE - 2 : bar + org.jemu.hw.virtio.VirtioPci.BAR_SIZE - 1));
+            sb.append("      id \"\"\n");
+        }
+        return sb.toString();
+    }
+
     static String qtree(VirtMachine m) {
         StringBuilder sb = new StringBuilder("bus: main-system-bus\n  type System\n");
         sb.append("  dev: riscv.sifive.plic, id \"\"\n  dev: riscv.aclint.swi+mtimer, id \"\"\n  dev: serial-mm, id \"\"\n");
@@ -542,7 +562,7 @@ public final class SystemRiscv64 {
                 -smp N          number of harts (one host thread each)
                 -m [size=]megs[M|G]  RAM size (default 128M)
                 -accel tcg[,thresh=N|all|off][,tb-size=MiB][,thread=multi]
-                                translate hot guest code to JVM bytecode after N entries (default 50;
+                                translate hot guest code to JVM bytecode after N entries (default 100000;
                                 'all' = everything at once, 'off' = interpreter only)
 
                 Block device options:

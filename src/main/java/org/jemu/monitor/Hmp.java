@@ -7,7 +7,7 @@ import java.util.function.Supplier;
 
 /**
  * A minimal human monitor (QEMU's HMP) over a character backend, reached with C-a c on the mux console
- * or with {@code -monitor stdio}. Commands: {@code help}, {@code info registers|mtree|qtree|cpus|status|version},
+ * or with {@code -monitor stdio}. Commands: {@code help}, {@code info registers|mtree|qtree|cpus|pci|status|version},
  * {@code system_reset}, {@code quit}/{@code q}. Line editing: backspace; Enter runs the line.
  */
 public final class Hmp implements CharFrontend {
@@ -18,6 +18,8 @@ public final class Hmp implements CharFrontend {
         String mtree();
         String qtree();
         String cpus();
+        /** The PCI functions in QEMU's {@code info pci} format. */
+        default String pci() { return ""; }
         void reset();
         void quit();
     }
@@ -46,7 +48,7 @@ public final class Hmp implements CharFrontend {
             String cmd = line.toString().trim();
             line.setLength(0);
             if (!cmd.isEmpty()) print(execute(cmd));
-            print("(qemu) ");
+            if (!cmd.equals("q") && !cmd.equals("quit")) print("(qemu) ");   // QEMU exits without a new prompt
         } else if (b == 0x7f || b == 8) {
             if (!line.isEmpty()) {
                 line.setLength(line.length() - 1);
@@ -68,6 +70,7 @@ public final class Hmp implements CharFrontend {
                     info mtree -- show memory tree
                     info qtree -- show device tree
                     info cpus -- show infos for each CPU
+                    info pci -- show PCI info
                     info status -- show the current VM status
                     info version -- show the version of QEMU
                     q|quit -- quit the emulator
@@ -86,9 +89,10 @@ public final class Hmp implements CharFrontend {
             case "mtree" -> target.mtree();
             case "qtree" -> target.qtree();
             case "cpus" -> target.cpus();
+            case "pci" -> target.pci();
             case "status" -> "VM status: running\n";
             case "version" -> target.version() + "\n";
-            case "" -> "info registers|mtree|qtree|cpus|status|version\n";
+            case "" -> "info registers|mtree|qtree|cpus|pci|status|version\n";
             default -> "info: unknown subcommand '" + what + "'\n";
         };
     }

@@ -35,6 +35,13 @@ class VirtioPciSlotsTest {
         return m;
     }
 
+    static List<Integer> pciDevices(String infoPci) {
+        List<Integer> l = new ArrayList<>();
+        Matcher m = Pattern.compile("Bus  0, device +(\\d+), function 0:").matcher(infoPci);
+        while (m.find()) l.add(Integer.parseInt(m.group(1)));
+        return l;
+    }
+
     @Test
     void sameSlotsAsQemu() throws Exception {
         Path qemu = Need.tool("qemu-system-riscv64");
@@ -44,7 +51,7 @@ class VirtioPciSlotsTest {
         List<String> devs = List.of("-drive", "file=" + a + ",format=raw,if=virtio", "-device", "virtio-rng-pci",
                 "-drive", "file=" + b + ",format=raw,if=none,id=d2", "-device", "virtio-blk,drive=d2",
                 "-device", "virtio-serial", "-device", "virtio-rng");
-        byte[] in = "info qtree\nquit\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] in = "info qtree\ninfo pci\nquit\n".getBytes(StandardCharsets.US_ASCII);
         List<String> q = new ArrayList<>(List.of(qemu.toString(), "-M", "virt", "-S", "-display", "none", "-monitor", "stdio", "-serial", "none"));
         q.addAll(devs);
         Jemu.Result qr = Jemu.run(q, in, 60, null);
@@ -58,5 +65,8 @@ class VirtioPciSlotsTest {
         assertEquals(Map.of("01.0", "virtio-rng-pci", "02.0", "virtio-blk-pci", "03.0", "virtio-serial-pci",
                 "04.0", "virtio-rng-pci", "05.0", "virtio-blk-pci"), want, qr.stdout());
         assertEquals(want, slots(jr.stdout()), jr.stdout());
+        // info pci lists the same bus 0 devices (QEMU's are transitional, so only the numbers are compared)
+        assertEquals(pciDevices(qr.stdout()), pciDevices(jr.stdout()), jr.stdout());
+        assertEquals(List.of(0, 1, 2, 3, 4, 5), pciDevices(jr.stdout()));
     }
 }

@@ -148,11 +148,36 @@ public final class FileNode implements BlockNode {
 
     private synchronized void bumpSize(long end) { if (end > cachedSize) cachedSize = end; }
 
-    private synchronized void directRead(long offset, ByteBuffer dst) throws IOException {
+    /** O_DIRECT needs buffer address, offset and length aligned: such a request goes straight through. */
+    private boolean aligned(long offset, ByteBuffer b) {
+        return b.isDirect() && (offset & (align - 1)) == 0 && (b.remaining() & (align - 1)) == 0
+                && (java.lang.foreign.MemorySegment.ofBuffer(b).address() & (align - 1)) == 0;
+    }
+
+    private ByteBuffer bounce;
+
+    /** The reusable aligned bounce buffer (callers hold the node's lock), at least {@code n} bytes. */
+    private ByteBuffer bounce(int n) {
+        if (bounce == null || bounce.capacity() < n) bounce = ByteBuffer.allocateDirect(n + align).alignedSlice(align);
+        return bounce.clear().limit(n);
+    }
+
+    private void directRead(long offset, ByteBuffer dst) throws IOException {
+        if (aligned(offset, dst)) {
+            int n = dst.remaining();
+            long p = offset;
+            while (dst.hasRemaining()) { int r = ch.read(dst, p); if (r <= 0) break; p += r; }
+            while (dst.hasRemaining()) dst.put((byte) 0);
+            assert dst.position() >= n || n == 0;
+            return;
+        }
+        directReadBounce(offset, dst);
+    }
+
+    private synchronized void directReadBounce(long offset, ByteBuffer dst) throws IOException {
         long start = offset & -align;
         long end = (offset + dst.remaining() + align - 1) & -align;
-        ByteBuffer b = ByteBuffer.allocateDirect((int) (end - start) + align).alignedSlice(align);
-        b.limit((int) (end - start));
+        ByteBuffer b = bounce((int) (end - start));
         long p = start;
         while (b.hasRemaining()) { int n = ch.read(b, p); if (n <= 0) break; p += n; }
         while (b.hasRemaining()) b.put((byte) 0);
@@ -160,13 +185,21 @@ public final class FileNode implements BlockNode {
         dst.put(b);
     }
 
-    private synchronized void directWrite(long offset, ByteBuffer src) throws IOException {
+    private void directWrite(long offset, ByteBuffer src) throws IOException {
+        if (aligned(offset, src)) {
+            long p = offset;
+            while (src.hasRemaining()) p += ch.write(src, p);
+            return;
+        }
+        directWriteBounce(offset, src);
+    }
+
+    private synchronized void directWriteBounce(long offset, ByteBuffer src) throws IOException {
         long oldSize = ch.size();
         long start = offset & -align;
         long endReq = offset + src.remaining();
         long end = (endReq + align - 1) & -align;
-        ByteBuffer b = ByteBuffer.allocateDirect((int) (end - start) + align).alignedSlice(align);
-        b.limit((int) (end - start));
+        ByteBuffer b = bounce((int) (end - start));
         if (start != offset || end != endReq) {
             long p = start;
             while (b.hasRemaining()) { int n = ch.read(b, p); if (n <= 0) break; p += n; }

@@ -288,7 +288,7 @@ public final class Qcow2Node implements BlockNode {
         int idx = (int) (c & ((1L << rbBits) - 1));
         boolean deferred = through == 0 && Long.compareUnsigned(v, refcountOfBlock(rb, idx)) >= 0;
         // a decrement reaches the disk only after every reference that was dropped is gone from it
-        if (!deferred) flushMetadata();
+        if (!deferred && flushMetadata()) file.flush();
         if (v == 0) drainUnlockedIO();
         int[] r = setRefcountInBlock(rb, idx, v);
         if (deferred) markDirty(dirtyRb, off, r[0], r[1]);
@@ -311,7 +311,7 @@ public final class Qcow2Node implements BlockNode {
     private void ensureRefblock(long i) throws IOException {
         if (i < reftable.length && (reftable[(int) i] & REFT_OFFSET_MASK) != 0) return;
         // a new refcount block (or table) is rare: its writes go through, after the cached changes
-        flushMetadata();
+        if (flushMetadata()) file.flush();
         through++;
         try { ensureRefblock0(i); } finally { through--; }
     }
@@ -473,15 +473,21 @@ public final class Qcow2Node implements BlockNode {
         else { r[0] = Math.min(r[0], from); r[1] = Math.max(r[1], to); }
     }
 
-    /** Writes the cached metadata changes in dependency order (refcounts, L2 tables, L1). */
-    synchronized void flushMetadata() throws IOException {
-        if (dirtyRb.isEmpty() && dirtyL2.isEmpty() && l1DirtyTo < 0) return;
+    /**
+     * Writes the cached metadata changes in dependency order (refcounts, L2 tables, L1), with a flush of
+     * the file between dependent groups (as QEMU's cache dependencies; free with cache=unsafe) so that
+     * the order also holds across a power failure. Returns whether anything was written.
+     */
+    synchronized boolean flushMetadata() throws IOException {
+        boolean rbs = !dirtyRb.isEmpty(), l2s = !dirtyL2.isEmpty(), l1s = l1DirtyTo >= 0;
+        if (!rbs && !l2s && !l1s) return false;
         for (Map.Entry<Long, int[]> e : dirtyRb.entrySet()) {
             byte[] rb = rbCache.get(e.getKey());
             int[] r = e.getValue();
             file.write(e.getKey() + r[0], ByteBuffer.wrap(rb, r[0], r[1] - r[0]));
         }
         dirtyRb.clear();
+        if (rbs && (l2s || l1s)) file.flush();
         for (Map.Entry<Long, int[]> e : dirtyL2.entrySet()) {
             long[] t = l2Cache.get(e.getKey());
             int[] r = e.getValue();
@@ -490,24 +496,27 @@ public final class Qcow2Node implements BlockNode {
             file.write(e.getKey() + 8L * r[0], b);
         }
         dirtyL2.clear();
+        if (l2s && l1s) file.flush();
         if (l1DirtyTo >= 0) {
             ByteBuffer b = ByteBuffer.allocate((l1DirtyTo - l1DirtyFrom) * 8);
             b.asLongBuffer().put(l1, l1DirtyFrom, l1DirtyTo - l1DirtyFrom);
             file.write(h.l1_table_offset + 8L * l1DirtyFrom, b);
             l1DirtyFrom = Integer.MAX_VALUE; l1DirtyTo = -1;
         }
+        return true;
     }
 
     /** Bounds the memory the dirty tables hold. */
     private void maybeFlushMetadata() throws IOException {
-        if (dirtyRb.size() + dirtyL2.size() > DIRTY_LIMIT) flushMetadata();
+        // at most 256 tables and at most CACHE_BYTES of them (2 MiB clusters: 16 tables)
+        if (dirtyRb.size() + dirtyL2.size() > Math.min(DIRTY_LIMIT, Math.max(4, CACHE_BYTES >> cb))) flushMetadata();
     }
 
     /** Runs a structural operation write-through, after the cached changes are on disk. */
     private interface MetaOp { void run() throws IOException; }
     private synchronized void writeThrough(MetaOp op) throws IOException {
         drainUnlockedIO();   // as QEMU drains requests before snapshot/resize/check
-        flushMetadata();
+        if (flushMetadata()) file.flush();
         through++;
         try { op.run(); } finally { through--; }
     }
@@ -1287,6 +1296,24 @@ public final class Qcow2Node implements BlockNode {
     // snapshots
 
     public synchronized List<QCowSnapshotHeader> snapshotList() { return List.copyOf(snapshots); }
+
+    /**
+     * QEMU's qcow2_snapshot_load_tmp: a read-only node reads the snapshot's L1 table instead of the
+     * active one from now on (qemu-img convert -l). {@code id} and {@code name} must both match when
+     * both are given (null = any).
+     */
+    public synchronized void loadSnapshotTmp(String id, String name) throws IOException {
+        if (!readOnly) throw new BlockException("Can't load a snapshot in a read-write image");
+        QCowSnapshotHeader sn = null;
+        for (QCowSnapshotHeader x : snapshots) {
+            if ((id == null || x.id_str.equals(id)) && (name == null || x.name.equals(name))) { sn = x; break; }
+        }
+        if (sn == null || (id == null && name == null)) throw new BlockException("Can't find snapshot");
+        if (Integer.toUnsignedLong(sn.l1_size) > QCOW_MAX_L1_SIZE / 8) throw new BlockException("Snapshot L1 table too large");
+        checkTable("Snapshot L1", sn.l1_table_offset, (long) sn.l1_size * 8, file.size());
+        l1 = readSnapshotL1(sn);
+        lastDecompressedEntry = -1;
+    }
 
     /** Snapshot lookup by id or name (QEMU: id first, then name). */
     QCowSnapshotHeader findSnapshot(String idOrName) {

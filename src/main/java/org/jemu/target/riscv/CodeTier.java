@@ -13,6 +13,14 @@ public interface CodeTier {
      */
     boolean enter(RiscvCpu cpu, long pc);
 
+    /**
+     * A translated call out of its unit whose return address {@code ret} is in the unit: runs translated code
+     * from {@code target} on the Java stack and answers {@code ret} when the callee returned there, or the pc
+     * (with bit 0 set when the interpreter must run the instruction there) where it stopped. The default
+     * answers {@code target}: the caller leaves its unit and the dispatcher continues.
+     */
+    default long callNested(RiscvCpu cpu, long target, long ret) { return target; }
+
     /** fence.i on this hart. */
     void flush();
 

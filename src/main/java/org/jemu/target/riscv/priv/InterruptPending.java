@@ -7,9 +7,11 @@ import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The hardware-driven bits of a hart's mip (MSIP 3, MTIP 7, MEIP 11, SEIP 9 from the CLINT/PLIC;
- * STIP 5 from Sstc), written by device threads and read by the hart's thread. A change wakes the
- * hart (out of wfi) and raises its exit request so it looks at interrupts at the next block boundary.
+ * The hardware-driven bits of a hart's mip (MSIP 3, MTIP 7 from the CLINT; MEIP 11, SEIP 9 from the
+ * PLIC), written by device threads and read by the hart's thread. A bit going high wakes the hart (out
+ * of wfi) and raises its exit request so it looks at interrupts at the next block boundary. (Sstc's
+ * STIP is not here: PrivCsrs computes it from stimecmp and mtime; its timer calls {@link #wake}.)
+ * Software writes of mip never land here: SEIP's software bit lives in PrivCsrs and reads OR this line.
  */
 public final class InterruptPending {
     public static final int SSIP = 1, MSIP = 3, STIP = 5, MTIP = 7, SEIP = 9, MEIP = 11;

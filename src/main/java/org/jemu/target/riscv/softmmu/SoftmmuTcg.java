@@ -6,6 +6,7 @@ import org.jemu.tcg.TcgOptions;
 import org.jemu.tcg.Translation;
 import org.jemu.target.riscv.CodeTier;
 import org.jemu.target.riscv.RiscvCpu;
+import org.jemu.target.riscv.translate.CpuAccess;
 import org.jemu.target.riscv.translate.RvTranslator;
 import org.jemu.target.riscv.translate.RvUnit;
 import org.jemu.util.Log;
@@ -44,11 +45,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class SoftmmuTcg {
     /**
-     * System mode's default translation threshold: off for now. A Linux boot runs a flat profile (thousands
-     * of lukewarm blocks) where HotSpot's cost of compiling each translated unit exceeds what it saves;
-     * measured in docs/system-tcg.md. {@code -accel tcg,thresh=N} turns it on.
+     * System mode's default translation threshold: high. A Linux boot runs a flat profile (thousands of
+     * lukewarm blocks) where HotSpot's cost of compiling a translated unit exceeds what it saves; only
+     * blocks entered 100 000 times are translated, which measured neutral on a boot (docs/system-tcg.md)
+     * and pays off on long-running guest loops. {@code -accel tcg,thresh=N|off} changes it.
      */
-    public static final int DEFAULT_THRESHOLD = -1;
+    public static final int DEFAULT_THRESHOLD = 100_000;
 
     /** The options before {@code -accel}: the jemu.tcg.* properties, with system mode's default threshold. */
     public static TcgOptions defaultOptions() {
@@ -132,7 +134,11 @@ public final class SoftmmuTcg {
         private final int[] counts = new int[1 << 14];
         private final int threshold = opts.threshold();
         private boolean interpretNext;
-        private long entries, interpreted, interpExits;
+        /** Lookups of a requested block before its counter starts over (a translation that never comes). */
+        private static final int PATIENCE = 1 << 20;
+        /** Nesting depth of {@link #nest} (bounds the Java stack a guest's call chain may use). */
+        private static final int MAX_NEST = 48;
+        private long entries, interpreted, interpExits, nested;
 
         Hart(Softmmu mmu) { this.mmu = mmu; }
 
@@ -142,54 +148,105 @@ public final class SoftmmuTcg {
                 interpretNext = false;
                 return false;
             }
+            Unit u = find(pc, true);
+            if (u == null) { interpreted++; return false; }
+            // trampoline: from unit to unit without going back to the interpreter's loop
+            for (;;) {
+                entries++;
+                long r = u.code.exec(cpu, pc);
+                cpu.instret += u.insns;
+                if ((r & RvUnit.INTERP) != 0) {
+                    interpretNext = true;
+                    interpExits++;
+                    cpu.pc = r & ~RvUnit.INTERP;
+                    return true;
+                }
+                pc = r;
+                if (CpuAccess.exitRequest(cpu) != 0 || (u = find(pc, false)) == null) break;
+            }
+            cpu.pc = pc;
+            return true;
+        }
+
+        /**
+         * The unit to run at {@code pc} now, or null: the pc's page must be in the fetch TLB (executable in the
+         * current privilege and address space), map to the unit's physical page, and that page must not have
+         * been written since the translation. {@code count}: an interpreted entry is counted towards hotness.
+         */
+        private Unit find(long pc, boolean count) {
             Softmmu m = mmu;
             long vpage = pc & ~0xfffL;
             int i = m.fetchMode << Softmmu.TLB_BITS | (int) (pc >>> 12) & (Softmmu.TLB_SIZE - 1);
-            if (m.fetchTag[i] != vpage) { interpreted++; return false; }   // the interpreter's fetch fills it
+            if (m.fetchTag[i] != vpage) return null;   // the interpreter's fetch fills it
             long ppOff = vpage + m.fetchAddend[i];
             int h = (int) (pc >>> 1) & ((1 << JC_BITS) - 1);
             Unit u = jumpCache[h];
             if (u == null || u.vpc != pc || u.ppOff != ppOff) {
-                long key = key(pc, ppOff);
-                u = cache.get(key);
-                if (u == null || u.vpc != pc || u.ppOff != ppOff) {
-                    if (!count(key, pc, ppOff) || (u = cache.get(key)) == null || u.vpc != pc || u.ppOff != ppOff) {
-                        interpreted++;
-                        return false;
-                    }
+                // the shared cache is only asked about blocks whose counter reached the threshold (requested)
+                int c = (int) ((pc >>> 1) ^ (pc >>> 13)) & (counts.length - 1);
+                if (counts[c] >= 0) {
+                    if (!count || threshold < 0 || ++counts[c] < threshold) return null;
+                    counts[c] = -1;   // from now on: look the unit up (it may arrive any time from the background thread)
+                    if (!request(pc, ppOff)) { counts[c] = 0; return null; }
                 }
+                u = cache.get(key(pc, ppOff));
+                if (u == null || u.vpc != pc || u.ppOff != ppOff) {
+                    // not there yet, not translatable, or another (pc, page) sharing the counter: count again
+                    if (--counts[c] < -PATIENCE) counts[c] = 0;
+                    return null;
+                }
+                counts[c] = -1;   // stays in lookup mode: after an eviction from the jump cache, found again at once
                 jumpCache[h] = u;
             }
             if (u.version != pages.version(ppOff)) {
                 // translated from bytes that were overwritten (a write raced with the translation): drop it
                 jumpCache[h] = null;
                 cache.invalidate(ramBase + ppOff, 4096, 12);
-                interpreted++;
-                return false;
+                return null;
             }
-            entries++;
-            long r = u.code.exec(cpu, pc);
-            cpu.instret += u.insns;
-            if ((r & RvUnit.INTERP) != 0) {
-                interpretNext = true;
-                interpExits++;
-                r &= ~RvUnit.INTERP;
-            }
-            cpu.pc = r;
-            return true;
+            return u;
         }
 
-        /** Counts an interpreted entry at (pc, page); at the threshold, queues the translation. True: look again (synchronous). */
-        private boolean count(long key, long pc, long ppOff) {
-            if (threshold < 0) return false;
-            int c = (int) ((pc >>> 1) ^ (pc >>> 13)) & (counts.length - 1);
-            if (++counts[c] < threshold) return false;
-            counts[c] = 0;
+        private int depth;
+
+        /**
+         * A translated call out of its unit (RvTcg.nest → CodeTier.callNested): runs translated code from {@code target} on this
+         * Java stack until the callee returns to {@code ret}; answers {@code ret} then, else where it stopped
+         * (no unit there, an instruction for the interpreter with INTERP, an exit request). Every unit is
+         * checked through the fetch TLB as at dispatch. The caller's own page cannot have changed meanwhile:
+         * stores into code pages, sfence.vma, satp and privilege changes all go through the interpreter,
+         * which ends the nesting.
+         */
+        @Override
+        public long callNested(RiscvCpu cpu, long target, long ret) {
+            if (depth >= MAX_NEST) return target;
+            depth++;
+            nested++;
+            try {
+                long pc = target;
+                for (;;) {
+                    if (CpuAccess.exitRequest(cpu) != 0) return pc;
+                    Unit u = find(pc, false);
+                    if (u == null) return pc;
+                    entries++;
+                    long r = u.code.exec(cpu, pc);
+                    cpu.instret += u.insns;
+                    if ((r & RvUnit.INTERP) != 0 || r == ret) return r;
+                    pc = r;
+                }
+            } finally {
+                depth--;
+            }
+        }
+
+        /** Marks the code page and queues the translation of (pc, page); false when the page was written meanwhile. */
+        private boolean request(long pc, long ppOff) {
             int version = pages.markForTranslation(ramBase + ppOff, pc & ~0xfffL);
             if (version < 0) return false;
+            long key = key(pc, ppOff);
             requests.put(key, new long[] {pc, ppOff, version});
             cache.request(key);
-            return opts.synchronous();
+            return true;
         }
 
         /** fence.i: translations follow writes to code pages already (CodePages), nothing to drop. */
@@ -205,7 +262,8 @@ public final class SoftmmuTcg {
             s.unitEntries.add(entries);
             s.interpretedBlocks.add(interpreted);
             s.helperExits.add(interpExits);
-            entries = interpreted = interpExits = 0;
+            s.nestedCalls.add(nested);
+            entries = interpreted = interpExits = nested = 0;
         }
     }
 }

@@ -74,7 +74,8 @@ public final class RvTcg {
      * instruction at ret. Without a hart from this translator (tests, other modes) it answers the target.
      */
     public static long nest(RiscvCpu cpu, long target, long ret) {
-        return cpu.tcg instanceof Hart h ? h.nest(cpu, target, ret) : target;
+        if (cpu.tcg instanceof Hart h) return h.nest(cpu, target, ret);
+        return cpu.tcg != null ? cpu.tcg.callNested(cpu, target, ret) : target;   // system mode's tier (softmmu.SoftmmuTcg)
     }
 
     /** One hart's entry into translated code (owned by the hart's thread). */
