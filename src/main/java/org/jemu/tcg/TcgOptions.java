@@ -17,9 +17,10 @@ import org.jemu.util.QemuOpts;
 public record TcgOptions(int threshold, boolean synchronous, long budgetBytes, int maxRegionInsns) {
     public static final int DEFAULT_THRESHOLD = 50;
     public static final long DEFAULT_BUDGET = 64L << 20;
-    /** Guest instructions per region. Small regions measured faster on memstr/qsort (C1 no longer runs out of
-     *  virtual registers and C2 compiles them sooner; docs/tcg.md); loops with their direct calls still fit. */
-    public static final int DEFAULT_REGION_INSNS = 24;
+    /** Guest instructions per region. 600 left C1 out of virtual registers; 24 split loops such as glibc's
+     *  28-instruction unaligned memcpy body over two units (two dispatches per iteration); 48 measured best
+     *  of 24/48/96/128 over memstr, qsort and sha256sum (docs/tcg.md). */
+    public static final int DEFAULT_REGION_INSNS = 48;
 
     public boolean enabled() { return threshold >= 0; }
 

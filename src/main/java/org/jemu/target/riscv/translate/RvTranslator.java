@@ -84,8 +84,11 @@ public final class RvTranslator {
     private static final MethodTypeDesc MT_CPU_I = MethodTypeDesc.of(CD_int, CD_CPU);
     private static final ClassDesc CD_TCG = ClassDesc.of(RvTcg.class.getName());
     private static final MethodTypeDesc MT_NEST = MethodTypeDesc.of(CD_long, CD_CPU, CD_long, CD_long);
-    /** Calls out of the region run nested ({@link RvTcg#nest}); -Djemu.tcg.nest=false turns it off. */
-    static final boolean NEST = Boolean.parseBoolean(System.getProperty("jemu.tcg.nest", "true"));
+    /**
+     * Indirect calls run nested ({@link RvTcg#nest}) with -Djemu.tcg.nest=true. Off by default: measured no
+     * gain on memstr and slower on qsort (more JIT work) on a loaded host (docs/tcg.md).
+     */
+    static volatile boolean NEST = Boolean.parseBoolean(System.getProperty("jemu.tcg.nest", "false"));
     private static final MethodTypeDesc MT_FP1 = MethodTypeDesc.of(CD_long, CD_long, CD_int, CD_FPSTATE);
     private static final MethodTypeDesc MT_FP2 = MethodTypeDesc.of(CD_long, CD_long, CD_long, CD_int, CD_FPSTATE);
     private static final MethodTypeDesc MT_FP3 = MethodTypeDesc.of(CD_long, CD_long, CD_long, CD_long, CD_int, CD_FPSTATE);
@@ -301,6 +304,8 @@ public final class RvTranslator {
         /** Return addresses of the region's calls that are blocks of the region: where its returns may continue. */
         final TreeSet<Long> returnPoints = new TreeSet<>();
         final BitSet xUsed = new BitSet(), xWritten = new BitSet(), fUsed = new BitSet(), fWritten = new BitSet();
+        /** Base registers of the region's loads and stores. */
+        final BitSet memBases = new BitSet();
         /** Exit stubs emitted after the body: label, pc, kind. */
         final List<Object[]> stubs = new ArrayList<>();
         final long base, span;
@@ -314,7 +319,13 @@ public final class RvTranslator {
             for (long l : r.leaderList()) labels.put(l, cb.newLabel());
             base = r.insns().firstKey();
             span = r.insns().lastKey() - base;
-            for (Decoder.Op op : r.insns().values()) noteRegs(op);
+            for (Decoder.Op op : r.insns().values()) {
+                noteRegs(op);
+                switch (op.insn().fmt) {
+                    case LOAD, STORE, FLOAD, FSTORE -> memBases.set(op.rs1());
+                    default -> { }
+                }
+            }
             for (var e : r.insns().entrySet()) {
                 Decoder.Op op = e.getValue();
                 long ra = e.getKey() + op.len();
@@ -372,7 +383,7 @@ public final class RvTranslator {
             for (int i = fUsed.nextSetBit(0); i >= 0; i = fUsed.nextSetBit(i + 1)) {
                 cb.aload(FA).loadConstant(i).laload().lstore(fs(i));
             }
-            mem.emitEntry(cb, cd, MEMBASE);
+            memEntry();
             cb.loadConstant(LOOP_BUDGET).istore(BUDGET);
             // single entry (keeps loops reducible, so C2 optimises them as loops)
             cb.goto_(labels.get(r.entry()));
@@ -405,6 +416,18 @@ public final class RvTranslator {
             cb.lload(XPC).lreturn();
         }
 
+        /**
+         * The memory model's per-unit locals (e.g. last page checked), one set per base register of the
+         * region's loads and stores: accesses through the same register tend to stay in one page (the stack
+         * through sp, a stream through its pointer), and two streams do not evict each other.
+         */
+        int memLocals(int baseReg) { return MEMBASE + baseReg * 2 * mem.unitLocals(); }
+
+        void memEntry() {
+            if (mem.unitLocals() == 0) return;
+            for (int b = memBases.nextSetBit(0); b >= 0; b = memBases.nextSetBit(b + 1)) mem.emitEntry(cb, cd, memLocals(b));
+        }
+
         void writeBack() {
             for (int i = xWritten.nextSetBit(1); i >= 0; i = xWritten.nextSetBit(i + 1)) {
                 cb.aload(XA).loadConstant(i).lload(xs(i)).lastore();
@@ -415,8 +438,7 @@ public final class RvTranslator {
         }
 
         /**
-         * A call whose callee is outside the region (an indirect call, or a direct one the region does not
-         * cover) and whose return address {@code ret} is a block of the region: the registers go back to the
+         * An indirect call (jalr with a link register) whose return address {@code ret} is a block of the region: the registers go back to the
          * hart, {@link RvTcg#nest} runs the callee's translated code on the Java stack and answers the pc
          * where it stopped; the unit reloads the registers and continues at {@code ret} when the callee
          * returned there, and leaves with that pc otherwise. So a loop that calls through pointers (glibc's
@@ -431,7 +453,7 @@ public final class RvTranslator {
             for (int i = fUsed.nextSetBit(0); i >= 0; i = fUsed.nextSetBit(i + 1)) {
                 cb.aload(FA).loadConstant(i).laload().lstore(fs(i));
             }
-            mem.emitEntry(cb, cd, MEMBASE);
+            memEntry();
             cb.lload(XPC).loadConstant(ret).lcmp().ifne(exit);
             cb.goto_(labels.get(ret));
         }
@@ -457,13 +479,9 @@ public final class RvTranslator {
                 }
                 if (in == Insn.JAL) {
                     if (op.rd() != 0) { cb.loadConstant(next); stx(op.rd()); }
-                    long t = pc + op.imm();
-                    if (NEST && op.rd() != 0 && !inRegion(t) && inRegion(next)) {
-                        cb.loadConstant(t).lstore(XPC);
-                        nestedCall(next);
-                        return;
-                    }
-                    jumpTo(t);
+                    // (direct calls out of the region are not nested: on qsort's recursion that doubled the
+                    // JIT's work — C2 inlines the recursive unit through nest — and ran slower)
+                    jumpTo(pc + op.imm());
                     return;
                 }
                 if (in == Insn.JALR) {
@@ -505,7 +523,7 @@ public final class RvTranslator {
             ldx(op.rs1());
             if (op.imm() != 0) cb.loadConstant((long) op.imm()).ladd();
             cb.lstore(ADDR);
-            mem.emitHostAddress(cb, cd, ADDR, REF, MEMBASE, size, acc, stub(pc, RvUnit.INTERP));
+            mem.emitHostAddress(cb, cd, ADDR, REF, memLocals(op.rs1()), size, acc, stub(pc, RvUnit.INTERP));
         }
 
         void load(Decoder.Op op, long pc, int size, String fn, boolean fp) {
