@@ -443,11 +443,15 @@ public final class Syscalls {
             case 215: // munmap
                 if ((a0 & GuestMemory.PAGE_MASK) != 0 || a1 == 0) return -Errno.EINVAL;
                 invalidateAll(a0, a1);
-                return m.unmap(a0, a1);
+                long ur = m.unmap(a0, a1);
+                invalidateAll(a0, a1); // again: a translation that read the old code meanwhile is discarded
+                return ur;
             case 226: // mprotect
                 if ((a2 & ~7L) != 0) return -Errno.EINVAL;
                 invalidateAll(a0, a1);
-                return m.protect(a0, a1, (int) a2);
+                long pr = m.protect(a0, a1, (int) a2);
+                invalidateAll(a0, a1); // again: a translation that read the old code meanwhile is discarded
+                return pr;
             case 216: return mremap(a0, a1, a2, (int) a3, a4);
             case 233: // madvise
                 if (a2 == 4 /* MADV_DONTNEED */ && m.check(a0, a1, GuestMemory.PAGE_VALID)) {

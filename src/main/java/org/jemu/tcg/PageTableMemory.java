@@ -30,10 +30,21 @@ public final class PageTableMemory implements GuestMemoryModel {
     private static final long PAGE_MASK = (1L << PAGE_BITS) - 1;
 
     private final long guestBase, size;
+    private final Object mapLock;
     private final byte[][] flags;
     private final int l2Bits;
 
     public PageTableMemory(long guestBase, long size, byte[][] flags, int l2Bits) {
+        this(guestBase, size, flags, l2Bits, new Object());
+    }
+
+    /**
+     * {@code mapLock} is the monitor the owner holds while it changes host mappings and {@code flags}
+     * (linux-user's GuestMemory): the translator thread reads guest code under it, so a concurrent munmap
+     * or exec can never pull a page away between the permission check and the read.
+     */
+    public PageTableMemory(long guestBase, long size, byte[][] flags, int l2Bits, Object mapLock) {
+        this.mapLock = mapLock;
         this.guestBase = guestBase;
         this.size = size;
         this.flags = flags;
@@ -130,9 +141,11 @@ public final class PageTableMemory implements GuestMemoryModel {
     @Override
     public long fetchCode(long a, int n) {
         if (Long.compareUnsigned(a, size - n) > 0) return -1;
-        if ((pageFlags(a) & pageFlags(a + n - 1) & X) == 0) return -1;
-        long h = guestBase + a;
-        return n == 2 ? HostMemory.ALL.get(ValueLayout.JAVA_SHORT_UNALIGNED, h) & 0xffffL
-                : HostMemory.ALL.get(ValueLayout.JAVA_INT_UNALIGNED, h) & 0xffffffffL;
+        synchronized (mapLock) {
+            if ((pageFlags(a) & pageFlags(a + n - 1) & X) == 0) return -1;
+            long h = guestBase + a;
+            return n == 2 ? HostMemory.ALL.get(ValueLayout.JAVA_SHORT_UNALIGNED, h) & 0xffffL
+                    : HostMemory.ALL.get(ValueLayout.JAVA_INT_UNALIGNED, h) & 0xffffffffL;
+        }
     }
 }

@@ -39,6 +39,8 @@ public final class TbCache<U> {
     private volatile int generation;
     /** Counts flushes and invalidations that dropped something (not installs). */
     private volatile int drops;
+    /** Moves at every flush and invalidation call, whether or not it dropped a unit. */
+    private volatile int epoch;
     private final LinkedBlockingDeque<Long> queue = new LinkedBlockingDeque<>();
     private Thread worker;
 
@@ -101,6 +103,10 @@ public final class TbCache<U> {
         if (units.containsKey(pc)) return; // an entry of a unit installed since the request
         if (!opts.synchronous() && coveredSince(pc)) { stats.droppedRequests.increment(); return; }
         long t0 = System.nanoTime();
+        // An invalidation (munmap, mprotect, exec, a write to code) may land while the translator reads the
+        // old code: such a result must not be installed, or stale code would run (and a failure caused by
+        // the race must not mark the pc untranslatable).
+        int epoch0 = epoch;
         Translation<U> t;
         try {
             t = translator.apply(pc);
@@ -112,13 +118,14 @@ public final class TbCache<U> {
         stats.translateNanos.add(System.nanoTime() - t0);
         if (t == null) {
             stats.failedTranslations.increment();
-            units.putIfAbsent(pc, NONE);
+            synchronized (this) { if (epoch == epoch0) units.putIfAbsent(pc, NONE); }
             return;
         }
-        install(t);
+        install(t, epoch0);
     }
 
-    private synchronized void install(Translation<U> t) {
+    private synchronized void install(Translation<U> t, int epoch0) {
+        if (epoch != epoch0) { stats.droppedRequests.increment(); return; } // raced with an invalidation
         if (liveBytes + t.bytecodeBytes() > opts.budgetBytes()) flush();
         stats.unitsTranslated.increment();
         stats.guestInsnsTranslated.add(t.guestInsns());
@@ -135,6 +142,7 @@ public final class TbCache<U> {
     /** Drops every translation (cache budget exhausted, or fence.i). Hidden classes become unloadable. */
     public synchronized void flush() {
         stats.flushes.increment();
+        epoch++;
         units.clear();
         coveredAt.clear();
         byPage.clear();
@@ -148,6 +156,7 @@ public final class TbCache<U> {
     /** Drops translations of code in guest [start, start+len) — for munmap/mprotect/writes to code pages. */
     public synchronized void invalidate(long start, long len, int pageShift) {
         if (len <= 0) return;
+        epoch++;
         long first = start >>> pageShift, last = (start + len - 1) >>> pageShift;
         boolean any = false;
         if (last - first > byPage.size()) {

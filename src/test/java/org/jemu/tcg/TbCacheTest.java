@@ -87,4 +87,28 @@ class TbCacheTest {
         c.invalidate(A, 2, 12);
         assertNull(j.lookup(A));
     }
+
+    @Test
+    @Timeout(20)
+    void translationRacingWithAnInvalidationIsNotInstalled() throws InterruptedException {
+        List<Long> translated = new CopyOnWriteArrayList<>();
+        CountDownLatch go = new CountDownLatch(1);
+        TbCache<String> c = cache(translated, go);
+        try {
+            c.request(A);
+            Thread.sleep(50);          // the worker is reading A's (old) code
+            c.invalidate(A, 4, 12);    // munmap/exec: nothing installed there yet, so nothing dropped
+            go.countDown();
+            for (int i = 0; i < 200 && c.stats().droppedRequests.sum() == 0; i++) Thread.sleep(10);
+            assertEquals(List.of(A), translated);
+            assertEquals(1, c.stats().droppedRequests.sum());
+            assertNull(c.get(A), "a unit translated from code invalidated meanwhile must not run");
+            c.request(A);              // the new code is translated afresh
+            await(c, A);
+            assertEquals("u" + A, c.get(A));
+            assertEquals(List.of(A, A), translated);
+        } finally {
+            c.shutdown();
+        }
+    }
 }
