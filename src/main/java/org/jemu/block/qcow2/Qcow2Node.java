@@ -579,14 +579,7 @@ public final class Qcow2Node implements BlockNode {
                     continue;
                 }
                 runHost = host + in;
-                run = n;
-                while (run < len) {
-                    long ngc = gc + 1 + ((long) (run - n) >>> cb);
-                    l2Lookup(ngc, e);
-                    long nh = plainHost(e[0]);
-                    if (nh != host + ((ngc - gc) << cb)) break;
-                    run += Math.min(len - run, cs);
-                }
+                run = contiguousRun(gc, host, n, len, e, false);
                 unlockedIO.incrementAndGet();
             }
             try {
@@ -744,13 +737,7 @@ public final class Qcow2Node implements BlockNode {
                     continue;
                 }
                 runHost = host + in;
-                run = n;
-                while (run < len) {
-                    long ngc = gc + 1 + ((long) (run - n) >>> cb);
-                    l2Lookup(ngc, e);
-                    if (inPlaceHost(e[0]) != host + ((ngc - gc) << cb)) break;
-                    run += Math.min(len - run, cs);
-                }
+                run = contiguousRun(gc, host, n, len, e, true);
                 unlockedIO.incrementAndGet();
             }
             try {
@@ -760,6 +747,23 @@ public final class Qcow2Node implements BlockNode {
             }
             offset += run; pos += run; len -= run;
         }
+    }
+
+    /**
+     * Length of the run starting with the first cluster's {@code n} bytes at {@code host} (guest cluster
+     * {@code gc}) that the following clusters extend contiguously in the host file, up to {@code len} bytes:
+     * plain data clusters for a read, in-place-writable ones ({@code inPlace}) for a write.
+     */
+    private int contiguousRun(long gc, long host, int n, int len, long[] e, boolean inPlace) throws IOException {
+        int run = n;
+        while (run < len) {
+            long ngc = gc + 1 + ((long) (run - n) >>> cb);
+            l2Lookup(ngc, e);
+            long nh = inPlace ? inPlaceHost(e[0]) : plainHost(e[0]);
+            if (nh != host + ((ngc - gc) << cb)) break;
+            run += Math.min(len - run, cs);
+        }
+        return run;
     }
 
     /** Host offset of an allocated, unshared (COPIED), uncompressed, non-zero cluster (non-extended L2), validated; -1 otherwise. */
