@@ -60,8 +60,9 @@ public final class FileNode implements BlockNode {
         } catch (UnsupportedOperationException | IOException e) {
             throw new BlockException("Could not open '" + name + "': " + (cache.direct ? "Invalid argument" : e.getMessage()));
         }
+        // the side descriptor for the calls FileChannel lacks; without it (a host without them) the node
+        // still works: everything reads as data, the disk size is unknown, discard writes zeroes
         int fd = Posix.open(name, readOnly ? Posix.O_RDONLY : Posix.O_RDWR);
-        if (fd < 0) { ch.close(); throw new BlockException("Could not open '" + name + "': " + Posix.strerror(-fd)); }
         int align = 1;
         if (cache.direct) {
             try { align = (int) Math.max(512, Math.min(4096, Files.getFileStore(path).getBlockSize())); }
@@ -226,6 +227,7 @@ public final class FileNode implements BlockNode {
     /** Sets the file length (QEMU's truncate of the protocol node). */
     public synchronized void truncate(long size) throws IOException {
         if (readOnly) throw new BlockException("Cannot resize a read-only node");
+        if (nativeFd < 0) throw new BlockException("Could not resize file: " + Posix.strerror(Posix.EOPNOTSUPP));
         int r = Posix.ftruncate(nativeFd, size);
         if (r != 0) throw new BlockException("Could not resize file: " + Posix.strerror(-r));
         cachedSize = size;
@@ -265,11 +267,13 @@ public final class FileNode implements BlockNode {
         length = Math.min(length, size - offset);
         if (nativeFd >= 0) {
             long d = Posix.lseek(nativeFd, offset, Posix.SEEK_DATA);
-            if (d == -Posix.ENXIO) return new BlockStatus(length, false, true, true, 0, offset);
             if (d >= 0) {
                 if (d > offset) return new BlockStatus(Math.min(length, d - offset), false, true, true, 0, offset);
                 long h = Posix.lseek(nativeFd, offset, Posix.SEEK_HOLE);
                 if (h > offset) return new BlockStatus(Math.min(length, h - offset), true, false, true, 0, offset);
+            } else if (Posix.lseek(nativeFd, offset, Posix.SEEK_HOLE) == offset) {
+                // SEEK_DATA failed where SEEK_HOLE works and finds a hole here: no data from here to the end (ENXIO)
+                return new BlockStatus(length, false, true, true, 0, offset);
             }
         }
         return new BlockStatus(length, true, false, true, 0, offset);
