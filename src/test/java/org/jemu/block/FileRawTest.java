@@ -57,6 +57,18 @@ class FileRawTest {
             f.truncate(16 << 20);
             assertEquals(16 << 20, Files.size(img));
         }
+        // the side descriptor is opened on first need, by name: a file renamed over the path in between
+        // is not taken for the node's file (its holes and size are not reported as ours)
+        Path other = dir.resolve("other.raw");
+        try (FileNode f = FileNode.open(img, true, CacheMode.WRITEBACK)) {
+            FileNode.create(other, 32 << 20);
+            Files.move(other, img, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            assertEquals(-1, f.allocatedFileSize(), "no side descriptor on another file");
+            assertTrue(f.blockStatus(4 << 20, 4096).data(), "without it everything is data");
+        }
+        try (FileNode f = FileNode.open(img, true, CacheMode.WRITEBACK)) {
+            assertFalse(f.blockStatus(4 << 20, 4096).data(), "the replacing file's own hole");
+        }
     }
 
     @Test

@@ -132,6 +132,15 @@ final class Posix {
         }
     }
 
+    /** st_ino (offset 8 of struct stat on all three), or -1. */
+    static long inode(int fd) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = a.allocate(256, 16);
+            if (call(NR.fstat, fd, st.address(), 0, 0) != 0) return -1;
+            return st.get(ValueLayout.JAVA_LONG, 8);
+        }
+    }
+
     /** fallocate: 0, or -1 (callers fall back to writing zeroes whatever the reason). */
     static int fallocate(int fd, int mode, long off, long len) {
         return call(NR.fallocate, fd, mode, off, len) == 0 ? 0 : -1;
