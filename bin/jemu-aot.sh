@@ -5,7 +5,10 @@
 # JEMU_NO_AOT=1 turns this off.
 jemu_aot() {
   local main="$1" name="$2" here root jar aot
-  here="$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"; root="$(dirname "$here")"
+  # bash builtins only (readlink only for a symlink): forks cost start-up time
+  here="${BASH_SOURCE[0]}"; [ -L "$here" ] && here="$(readlink -f "$here")"
+  case "$here" in /*) ;; *) here="$PWD/$here" ;; esac
+  here="${here%/*}"; root="${here%/*}"
   jar="$root/target/jemu.jar"; aot="$root/target/jemu-$name.aot"
   JEMU_AOT_ADDED=""
   [ -z "${JEMU_NO_AOT:-}" ] && [ -f "$jar" ] || return 0

@@ -38,6 +38,56 @@
     mret
 .endm
 
+/* Sv39 page-table entry bits. */
+#define PTE_V 1
+#define PTE_R 2
+#define PTE_W 4
+#define PTE_X 8
+#define PTE_U 0x10
+#define PTE_A 0x40
+#define PTE_D 0x80
+
+/* PTE_SET: the entry at byte offset \off of the table in t0 points to page \label with \flags (uses t1). */
+.macro PTE_SET off, label, flags
+    la t1, \label
+    srli t1, t1, 12
+    slli t1, t1, 10
+    ori t1, t1, \flags
+    sd t1, \off(t0)
+.endm
+
+/* SV39_TABLES: fills the tables reserved by SV39_TABLE_SPACE — root[2] maps VA 0x80000000 to PA 0x80000000
+ * as one RWX gigapage (this program and its data), root[0] → l1, l1[0] → l0 for the test's own 4 KiB pages
+ * (VA 0 .. 2 MiB). Leaves t0 = l0. */
+.macro SV39_TABLES
+    la t0, root
+    li t1, (0x80000000 >> 12) << 10 | PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D
+    sd t1, 16(t0)
+    PTE_SET 0, l1, PTE_V
+    la t0, l1
+    PTE_SET 0, l0, PTE_V
+    la t0, l0
+.endm
+
+/* SV39_ON: satp = Sv39 with the root table, then sfence.vma. */
+.macro SV39_ON
+    la t0, root
+    srli t0, t0, 12
+    li t1, 8
+    slli t1, t1, 60
+    or t0, t0, t1
+    csrw satp, t0
+    sfence.vma
+.endm
+
+/* SV39_TABLE_SPACE: the three page-aligned tables, in the program's .data. */
+.macro SV39_TABLE_SPACE
+.p2align 12
+root: .space 4096
+l1: .space 4096
+l0: .space 4096
+.endm
+
 .section .text.startup
 .globl _start
 _start:
@@ -116,6 +166,26 @@ pass:
     li t1, 0x5555
     sw t1, 0(t0)
 1:  j 1b
+
+/* f1 .. f9: fail with that check number. */
+f1: li a0, 1
+    j fail
+f2: li a0, 2
+    j fail
+f3: li a0, 3
+    j fail
+f4: li a0, 4
+    j fail
+f5: li a0, 5
+    j fail
+f6: li a0, 6
+    j fail
+f7: li a0, 7
+    j fail
+f8: li a0, 8
+    j fail
+f9: li a0, 9
+    j fail
 
 /* fail(a0 = check number): prints "FAIL" and powers off with status a0 (sifive_test FAIL). */
 fail:

@@ -49,13 +49,3 @@ back2:
     li t1, 2
     bne a5, t1, f5
     j pass
-f5: li a0, 5
-    j fail
-f1: li a0, 1
-    j fail
-f2: li a0, 2
-    j fail
-f3: li a0, 3
-    j fail
-f4: li a0, 4
-    j fail

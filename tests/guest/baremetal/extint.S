@@ -39,11 +39,3 @@ main:
     and t0, t0, t1
     bnez t0, f4
     j pass
-f1: li a0, 1
-    j fail
-f2: li a0, 2
-    j fail
-f3: li a0, 3
-    j fail
-f4: li a0, 4
-    j fail

@@ -2,49 +2,15 @@
 /* Sv39 in S-mode: a gigapage identity map for the program, a 4 KiB read-only page, a page without
  * A/D (hardware sets them), a U page (SUM), an unmapped page; load/store/fetch page faults with
  * stval = the virtual address; sfence.vma after a PTE change; satp WARL (unsupported mode ignored). */
-#define PTE_V 1
-#define PTE_R 2
-#define PTE_W 4
-#define PTE_X 8
-#define PTE_U 0x10
-#define PTE_A 0x40
-#define PTE_D 0x80
 main:
-    /* root[2]: VA 0x80000000 → PA 0x80000000, 1 GiB, RWX A D */
-    la t0, root
-    li t1, (0x80000000 >> 12) << 10 | PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D
-    sd t1, 16(t0)
-    /* root[0] → l1, l1[0] → l0 */
-    la t1, l1
-    srli t1, t1, 12
-    slli t1, t1, 10
-    ori t1, t1, PTE_V
-    sd t1, 0(t0)
-    la t0, l1
-    la t1, l0
-    srli t1, t1, 12
-    slli t1, t1, 10
-    ori t1, t1, PTE_V
-    sd t1, 0(t0)
+    SV39_TABLES
     la t0, l0
     /* l0[0]: VA 0x0000 → page0, R only */
-    la t1, page0
-    srli t1, t1, 12
-    slli t1, t1, 10
-    ori t1, t1, PTE_V | PTE_R | PTE_A
-    sd t1, 0(t0)
+    PTE_SET 0, page0, PTE_V | PTE_R | PTE_A
     /* l0[1]: VA 0x1000 → page1, RW, A and D clear */
-    la t1, page1
-    srli t1, t1, 12
-    slli t1, t1, 10
-    ori t1, t1, PTE_V | PTE_R | PTE_W
-    sd t1, 8(t0)
+    PTE_SET 8, page1, PTE_V | PTE_R | PTE_W
     /* l0[2]: VA 0x2000 → page2, U RW */
-    la t1, page2
-    srli t1, t1, 12
-    slli t1, t1, 10
-    ori t1, t1, PTE_V | PTE_R | PTE_W | PTE_U | PTE_A | PTE_D
-    sd t1, 16(t0)
+    PTE_SET 16, page2, PTE_V | PTE_R | PTE_W | PTE_U | PTE_A | PTE_D
     /* l0[3] stays invalid */
     la t0, page0
     li t1, 0x600df00d
@@ -55,13 +21,7 @@ main:
     csrw satp, t0
     csrr t1, satp
     EXPECT t1, 0, 1
-    la t0, root
-    srli t0, t0, 12
-    li t1, 8
-    slli t1, t1, 60
-    or t0, t0, t1
-    csrw satp, t0
-    sfence.vma
+    SV39_ON
     GOTO_MODE 1, smode, back
 smode:
     li a0, 0
@@ -147,10 +107,7 @@ back:
     j pass
 
 .data
-.p2align 12
-root: .space 4096
-l1: .space 4096
-l0: .space 4096
+SV39_TABLE_SPACE
 page0: .space 4096
 page1: .space 4096
 page2: .space 4096

@@ -58,18 +58,6 @@ second:
     and t1, t1, t2
     bnez t1, f6                  /* MIE/MPIE back to 0 */
     j pass
-f1: li a0, 1
-    j fail
-f2: li a0, 2
-    j fail
-f3: li a0, 3
-    j fail
-f4: li a0, 4
-    j fail
-f5: li a0, 5
-    j fail
-f6: li a0, 6
-    j fail
 
 .data
 word: .word 1

@@ -3,47 +3,14 @@
  * unmapped page — stval is the first unmapped address, sepc the load, and every register the loop
  * changed before the fault has its value; the same for a store into a read-only page, and for a load
  * crossing into the unmapped page (misaligned across the boundary). */
-#define PTE_V 1
-#define PTE_R 2
-#define PTE_W 4
-#define PTE_X 8
-#define PTE_A 0x40
-#define PTE_D 0x80
 #define VA 0x20000
 main:
-    la t0, root
-    li t1, (0x80000000 >> 12) << 10 | PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D
-    sd t1, 16(t0)
-    la t1, l1
-    srli t1, t1, 12
-    slli t1, t1, 10
-    ori t1, t1, PTE_V
-    sd t1, 0(t0)
-    la t0, l1
-    la t1, l0
-    srli t1, t1, 12
-    slli t1, t1, 10
-    ori t1, t1, PTE_V
-    sd t1, 0(t0)
+    SV39_TABLES
     /* VA → data (RW), VA+0x1000 → data2 (R only), VA+0x2000 unmapped */
     la t0, l0
-    la t1, data
-    srli t1, t1, 12
-    slli t1, t1, 10
-    ori t1, t1, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D
-    sd t1, (VA >> 12) * 8(t0)
-    la t1, data2
-    srli t1, t1, 12
-    slli t1, t1, 10
-    ori t1, t1, PTE_V | PTE_R | PTE_A
-    sd t1, ((VA >> 12) + 1) * 8(t0)
-    la t0, root
-    srli t0, t0, 12
-    li t1, 8
-    slli t1, t1, 60
-    or t0, t0, t1
-    csrw satp, t0
-    sfence.vma
+    PTE_SET (VA >> 12) * 8, data, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D
+    PTE_SET ((VA >> 12) + 1) * 8, data2, PTE_V | PTE_R | PTE_A
+    SV39_ON
     la t0, strap2
     csrw stvec, t0
     li t0, (1 << 12) | (1 << 13) | (1 << 15)   /* page faults go to S-mode's handler */
@@ -151,10 +118,7 @@ back:
 .data
 .p2align 3
 fault_pc: .dword 0
-.p2align 12
-root: .space 4096
-l1: .space 4096
-l0: .space 4096
+SV39_TABLE_SPACE
 data:
     .rept 512
     .dword 5

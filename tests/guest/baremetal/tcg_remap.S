@@ -3,36 +3,10 @@
  * code runs hot (translated), then remapped to page B holding different code at the same virtual
  * address (sfence.vma): B's code must run, never A's stale translation; then back to A. Also the same
  * physical code seen through two virtual pages, and a fetch page fault after unmapping. */
-#define PTE_V 1
-#define PTE_R 2
-#define PTE_W 4
-#define PTE_X 8
-#define PTE_A 0x40
-#define PTE_D 0x80
 #define VA 0x10000
 main:
-    /* root[2]: 0x80000000 identity gigapage; root[0] → l1 → l0 */
-    la t0, root
-    li t1, (0x80000000 >> 12) << 10 | PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D
-    sd t1, 16(t0)
-    la t1, l1
-    srli t1, t1, 12
-    slli t1, t1, 10
-    ori t1, t1, PTE_V
-    sd t1, 0(t0)
-    la t0, l1
-    la t1, l0
-    srli t1, t1, 12
-    slli t1, t1, 10
-    ori t1, t1, PTE_V
-    sd t1, 0(t0)
-    la t0, root
-    srli t0, t0, 12
-    li t1, 8
-    slli t1, t1, 60
-    or t0, t0, t1
-    csrw satp, t0
-    sfence.vma
+    SV39_TABLES
+    SV39_ON
     la t0, strap2
     csrw stvec, t0
     li t0, (1 << 12) | (1 << 13) | (1 << 15)   /* page faults go to S-mode's handler */
@@ -53,11 +27,7 @@ smode:
     call run_hot
     /* the same physical page A through a second virtual page (VA + 0x1000) */
     la t0, l0
-    la t1, page_a
-    srli t1, t1, 12
-    slli t1, t1, 10
-    ori t1, t1, PTE_V | PTE_R | PTE_X | PTE_A
-    sd t1, ((VA >> 12) + 1) * 8(t0)
+    PTE_SET ((VA >> 12) + 1) * 8, page_a, PTE_V | PTE_R | PTE_X | PTE_A
     sfence.vma
     li s1, 300
 1:  li t0, VA + 0x1000
@@ -131,10 +101,7 @@ back:
     j pass
 
 .data
-.p2align 12
-root: .space 4096
-l1: .space 4096
-l0: .space 4096
+SV39_TABLE_SPACE
 page_a:
     /* a small loop so the page holds a loop too: returns 0x111 */
     li a0, 0

@@ -85,20 +85,6 @@ back:
     andi a4, a4, 0x20
     bnez a4, f6
     j pass
-f1: li a0, 1
-    j fail
-f2: li a0, 2
-    j fail
-f3: li a0, 3
-    j fail
-f4: li a0, 4
-    j fail
-f5: li a0, 5
-    j fail
-f6: li a0, 6
-    j fail
-f7: li a0, 7
-    j fail
 
 .p2align 6
 vtable:

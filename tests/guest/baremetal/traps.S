@@ -60,8 +60,6 @@ main:
     EXPECT t1, 0x80000002, 16
     la t0, mtrap
     j pass
-f4: li a0, 4
-    j fail
 f12: li a0, 12
     j fail
 .data

@@ -233,6 +233,98 @@ final class Convert {
     /** A unit of work in flight: a range of the target and the buffer that holds it. */
     private record Piece(long off, int len, ByteBuffer buf, byte[][] compressed) {}
 
+    /**
+     * Writes into a qcow2 target on the pool's threads: the main thread allocates the clusters of each
+     * data run in guest order (so the host layout is the same as one by one), a pool thread writes the
+     * data and maps it ({@link Qcow2Node#completeRun}). A buffer goes back to the pool when the last write
+     * from it is done. At most {@code limit} writes are in flight.
+     */
+    private static final class AsyncQcow2 {
+        final Qcow2Node q;
+        final ExecutorService pool;
+        final int limit;
+        final ArrayDeque<Future<?>> writes = new ArrayDeque<>();
+        final List<Object[]> queued = new ArrayList<>();   // {future, run} for cancelling on failure
+
+        AsyncQcow2(Qcow2Node q, ExecutorService pool, int limit) { this.q = q; this.pool = pool; this.limit = limit; }
+
+        /** Writes {@code b} (all of it) at {@code off}: head and tail clusters here, whole-cluster runs on the pool. */
+        void write(long off, ByteBuffer b, Runnable release, java.util.concurrent.atomic.AtomicInteger refs) throws IOException {
+            int cs = (int) q.clusterSize();
+            int pos = 0, len = b.remaining();
+            while (len > 0) {
+                int head = (int) Math.min(len, (cs - (off & (cs - 1))) & (cs - 1));
+                if (head > 0 || len < cs) {
+                    int n = head > 0 ? head : len;
+                    q.write(off, b.slice(pos, n));
+                    off += n; pos += n; len -= n;
+                    continue;
+                }
+                Qcow2Node.PendingRun r = q.allocateRun(off, len / cs * cs);
+                if (r == null) {
+                    // an allocated cluster (-n into an existing image): the ordinary path writes the rest in place
+                    q.write(off, b.slice(pos, len));
+                    return;
+                }
+                ByteBuffer data = b.slice(pos, r.length());
+                refs.incrementAndGet();
+                Future<?> f;
+                try {
+                    f = pool.submit(() -> {
+                        try {
+                            q.completeRun(r, data);
+                        } finally {
+                            if (refs.decrementAndGet() == 0) release.run();
+                        }
+                        return null;
+                    });
+                } catch (RuntimeException e) {
+                    refs.decrementAndGet();
+                    q.abortRun(r);
+                    throw e;
+                }
+                writes.add(f);
+                queued.add(new Object[]{f, r});
+                off += r.length(); pos += r.length(); len -= r.length();
+                while (writes.size() > limit) await(writes.poll());
+            }
+        }
+
+        private static void await(Future<?> f) throws IOException {
+            try {
+                f.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                Throwable c = e.getCause();
+                if (c instanceof IOException io) throw io;
+                if (c instanceof RuntimeException re) throw re;
+                throw new BlockException(String.valueOf(c));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BlockException("interrupted");
+            }
+        }
+
+        /** Waits for every write (the first failure is thrown). */
+        void drain() throws IOException {
+            while (!writes.isEmpty()) await(writes.poll());
+            queued.clear();
+        }
+
+        /** After a failure: writes not started are cancelled and their clusters freed, running ones finish. */
+        void cancel() {
+            for (Object[] x : queued) {
+                Future<?> f = (Future<?>) x[0];
+                if (f.cancel(false)) {
+                    try { q.abortRun((Qcow2Node.PendingRun) x[1]); } catch (IOException | RuntimeException ignored) { /* left as a leak */ }
+                } else {
+                    try { f.get(); } catch (Exception ignored) { /* reported by the first failure */ }
+                }
+            }
+            queued.clear();
+            writes.clear();
+        }
+    }
+
     private static void copy(List<BlockNode> srcList, BlockNode dst, long total, boolean compress, int sparse, boolean zeroInit,
                              boolean hasBacking, int coroutines, boolean ooo, boolean progress) throws IOException {
         Sources srcs = Sources.of(srcList);
@@ -244,7 +336,9 @@ final class Convert {
         boolean parallelWrites = !compress && dst.formatName().equals("raw");
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> { Thread t = new Thread(r, "convert"); t.setDaemon(true); return t; });
         int depth = threads * 2;
-        ArrayBlockingQueue<ByteBuffer> buffers = new ArrayBlockingQueue<>(depth + 1);
+        ArrayBlockingQueue<ByteBuffer> buffers = new ArrayBlockingQueue<>(2 * depth + 2);
+        AsyncQcow2 async = !compress && dst instanceof Qcow2Node q2 && q2.supportsPendingRuns() ? new AsyncQcow2(q2, pool, depth) : null;
+        boolean ok = false;
         try {
             ArrayDeque<Future<Piece>> inflight = new ArrayDeque<>();
             long[] done = {0};
@@ -294,12 +388,15 @@ final class Convert {
                     }
                     off += len;
                 }
-                while (inflight.size() >= depth) consume(dst, inflight, buffers, cq, unit, sparse, zeroInit, hasBacking, ooo, parallelWrites, p, done);
+                while (inflight.size() >= depth) consume(dst, inflight, buffers, cq, unit, sparse, zeroInit, hasBacking, ooo, parallelWrites, async, p, done);
             }
-            while (!inflight.isEmpty()) consume(dst, inflight, buffers, cq, unit, sparse, zeroInit, hasBacking, ooo, parallelWrites, p, done);
+            while (!inflight.isEmpty()) consume(dst, inflight, buffers, cq, unit, sparse, zeroInit, hasBacking, ooo, parallelWrites, async, p, done);
+            if (async != null) async.drain();
             p.update(total);
             p.done();
+            ok = true;
         } finally {
+            if (async != null && !ok) async.cancel();
             pool.shutdownNow();
         }
     }
@@ -331,7 +428,7 @@ final class Convert {
 
     private static void consume(BlockNode dst, ArrayDeque<Future<Piece>> q, ArrayBlockingQueue<ByteBuffer> buffers, Qcow2Node cq, int unit,
                                 int sparse, boolean zeroInit, boolean hasBacking, boolean ooo, boolean parallelWrites,
-                                Progress p, long[] done) throws IOException {
+                                AsyncQcow2 async, Progress p, long[] done) throws IOException {
         Future<Piece> f = null;
         if (ooo) {
             for (Future<Piece> x : q) if (x.isDone()) { f = x; break; }
@@ -373,6 +470,19 @@ final class Convert {
                     cq.writeCompressedData(gOff / unit, null, z);
                 }
             }
+        } else if (async != null) {
+            // the buffer goes back when the last write from it is done (refs: this thread's plus one per write)
+            ByteBuffer buf = pc.buf();
+            java.util.concurrent.atomic.AtomicInteger refs = new java.util.concurrent.atomic.AtomicInteger(1);
+            Runnable release = () -> buffers.offer(buf);
+            try {
+                writeSparse(dst, pc.off(), buf, pc.len(), sparse, zeroInit, hasBacking, (o, b) -> async.write(o, b, release, refs));
+            } finally {
+                if (refs.decrementAndGet() == 0) release.run();
+            }
+            done[0] += pc.len();
+            p.update(done[0]);
+            return;
         } else if (!parallelWrites) {
             writeSparse(dst, pc.off(), pc.buf(), pc.len(), sparse, zeroInit, hasBacking);
         }
@@ -400,8 +510,15 @@ final class Convert {
      * 0 = write everything) when the target reads as zero already; otherwise zero runs are written as zeroes.
      */
     private static void writeSparse(BlockNode dst, long off, ByteBuffer b, int len, int sparse, boolean zeroInit, boolean hasBacking) throws IOException {
+        writeSparse(dst, off, b, len, sparse, zeroInit, hasBacking, dst::write);
+    }
+
+    /** Where the data runs of {@link #writeSparse} go. */
+    private interface Sink { void write(long off, ByteBuffer b) throws IOException; }
+
+    private static void writeSparse(BlockNode dst, long off, ByteBuffer b, int len, int sparse, boolean zeroInit, boolean hasBacking, Sink sink) throws IOException {
         if (sparse == 0 || hasBacking) {
-            dst.write(off, b.slice(0, len));
+            sink.write(off, b.slice(0, len));
             return;
         }
         final int S = sparse;
@@ -416,7 +533,7 @@ final class Convert {
                 if (isZero(seg, j, e2) != z) break;
                 j = e2;
             }
-            if (!z) dst.write(off + i, b.slice(i, j - i));
+            if (!z) sink.write(off + i, b.slice(i, j - i));
             else if (!zeroInit) dst.writeZeroes(off + i, j - i);
             i = j;
         }

@@ -45,7 +45,8 @@ public final class Img {
     public static void redirect(PrintStream o, PrintStream e) { out = o; err = e; }
 
     public static void main(String[] args) {
-        org.jemu.block.file.FileNode.preloadNative();
+        // every command but help/version opens a file: link the native calls while it parses and opens
+        if (args.length > 0 && !args[0].startsWith("-")) org.jemu.block.file.FileNode.preloadNative();
         int rc = args.length == 1 && args[0].equals("--jemu-train") ? ImgTrain.run() : run(args);
         out.flush();
         err.flush();

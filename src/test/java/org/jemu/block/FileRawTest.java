@@ -36,11 +36,38 @@ class FileRawTest {
             BlockStatus s1 = n.blockStatus(1 << 20, 8 << 20);
             assertTrue(s1.data());
             assertEquals(65536, s1.length());
+            // past the last data: SEEK_DATA fails (ENXIO), the rest of the file is one hole
+            BlockStatus tail = n.blockStatus((1 << 20) + 65536, 8 << 20);
+            assertFalse(tail.data(), "the trailing hole");
+            assertTrue(tail.zero());
+            assertEquals((7 << 20) - 65536, tail.length());
+            assertTrue(n.allocatedFileSize() >= 65536 + 4096, "st_blocks counts the written data: " + n.allocatedFileSize());
+            assertTrue(n.allocatedFileSize() < 8 << 20, "the holes are not allocated: " + n.allocatedFileSize());
             n.discard(1 << 20, 65536);
+            assertFalse(n.blockStatus(1 << 20, 65536).data(), "discard punched a hole");
             r.clear();
             n.read(1 << 20, r);
             assertEquals(ByteBuffer.allocate(65536), r.flip());
             assertThrows(BlockException.class, () -> n.write((8 << 20) - 10, ByteBuffer.allocate(20)));
+        }
+        try (FileNode f = FileNode.open(img, false, CacheMode.WRITEBACK)) {
+            // a failing ftruncate reports errno's text (the errno-capturing path)
+            BlockException e = assertThrows(BlockException.class, () -> f.truncate(-1));
+            assertEquals("Could not resize file: Invalid argument", e.getMessage());
+            f.truncate(16 << 20);
+            assertEquals(16 << 20, Files.size(img));
+        }
+        // the side descriptor is opened on first need, by name: a file renamed over the path in between
+        // is not taken for the node's file (its holes and size are not reported as ours)
+        Path other = dir.resolve("other.raw");
+        try (FileNode f = FileNode.open(img, true, CacheMode.WRITEBACK)) {
+            FileNode.create(other, 32 << 20);
+            Files.move(other, img, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            assertEquals(-1, f.allocatedFileSize(), "no side descriptor on another file");
+            assertTrue(f.blockStatus(4 << 20, 4096).data(), "without it everything is data");
+        }
+        try (FileNode f = FileNode.open(img, true, CacheMode.WRITEBACK)) {
+            assertFalse(f.blockStatus(4 << 20, 4096).data(), "the replacing file's own hole");
         }
     }
 

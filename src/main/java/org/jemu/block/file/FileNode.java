@@ -30,12 +30,16 @@ public final class FileNode implements BlockNode {
     private final FileChannel ch;
     private final boolean readOnly;
     private final CacheMode cache;
-    private final int nativeFd;
+    /** The side descriptor: NOT_OPEN until first needed, -1 when unavailable. */
+    private volatile int nativeFd = NOT_OPEN;
+    private static final int NOT_OPEN = -2;
+    /** st_ino of the file the channel opened (-1 unknown): the side descriptor, opened later by name, must be the same file. */
+    private final long ino;
     private final int align;
     private volatile long cachedSize;
 
-    private FileNode(Path path, FileChannel ch, boolean readOnly, CacheMode cache, int nativeFd, int align) throws IOException {
-        this.path = path; this.ch = ch; this.readOnly = readOnly; this.cache = cache; this.nativeFd = nativeFd; this.align = align;
+    private FileNode(Path path, FileChannel ch, boolean readOnly, CacheMode cache, long ino, int align) throws IOException {
+        this.path = path; this.ch = ch; this.readOnly = readOnly; this.cache = cache; this.ino = ino; this.align = align;
         this.cachedSize = ch.size();
     }
 
@@ -60,20 +64,26 @@ public final class FileNode implements BlockNode {
         } catch (UnsupportedOperationException | IOException e) {
             throw new BlockException("Could not open '" + name + "': " + (cache.direct ? "Invalid argument" : e.getMessage()));
         }
-        int fd = Posix.open(name, readOnly ? Posix.O_RDONLY : Posix.O_RDWR);
-        if (fd < 0) { ch.close(); throw new BlockException("Could not open '" + name + "': " + Posix.strerror(-fd)); }
+        long ino;
+        try {
+            ino = ((Number) Files.getAttribute(path, "unix:ino")).longValue();
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException | ClassCastException e) {
+            ino = -1;
+        }
         int align = 1;
         if (cache.direct) {
             try { align = (int) Math.max(512, Math.min(4096, Files.getFileStore(path).getBlockSize())); }
             catch (IOException | UnsupportedOperationException e) { align = 4096; }
         }
-        return new FileNode(path, ch, readOnly, cache, fd, align);
+        return new FileNode(path, ch, readOnly, cache, ino, align);
     }
 
     /** Creates (or truncates) a file of {@code size} bytes, sparse. */
     public static void create(Path path, long size) throws IOException {
+        // no sync of the new, empty file (QEMU's file-posix create has none either): the format's
+        // create path orders and flushes its own metadata writes
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            ch.force(false);
+            assert ch.isOpen();
         } catch (NoSuchFileException e) {
             throw new BlockException("Could not create '" + path + "': No such file or directory");
         } catch (AccessDeniedException e) {
@@ -223,10 +233,31 @@ public final class FileNode implements BlockNode {
         }
     }
 
+    /**
+     * The side descriptor for the calls FileChannel lacks (lseek SEEK_DATA/SEEK_HOLE, fstat, fallocate,
+     * ftruncate), opened on first need so that linking the native call (background thread, see
+     * {@link #preloadNative}) overlaps the caller's work. It must name the file the channel opened (same
+     * inode). Without it (a host without the calls) the node still works: everything reads as data, the
+     * disk size is unknown, discard and zero writes write zeroes, growing the file is refused.
+     */
+    private int fd() {
+        int fd = nativeFd;
+        if (fd != NOT_OPEN) return fd;
+        synchronized (this) {
+            if (nativeFd != NOT_OPEN) return nativeFd;
+            fd = closed ? -1 : Posix.open(path.toString(), readOnly ? Posix.O_RDONLY : Posix.O_RDWR);
+            if (fd >= 0 && ino != -1 && Posix.inode(fd) != ino) { Posix.close(fd); fd = -1; }
+            nativeFd = fd;
+            return fd;
+        }
+    }
+
     /** Sets the file length (QEMU's truncate of the protocol node). */
     public synchronized void truncate(long size) throws IOException {
         if (readOnly) throw new BlockException("Cannot resize a read-only node");
-        int r = Posix.ftruncate(nativeFd, size);
+        int fd = fd();
+        if (fd < 0) throw new BlockException("Could not resize file: " + Posix.strerror(Posix.EOPNOTSUPP));
+        int r = Posix.ftruncate(fd, size);
         if (r != 0) throw new BlockException("Could not resize file: " + Posix.strerror(-r));
         cachedSize = size;
     }
@@ -237,7 +268,8 @@ public final class FileNode implements BlockNode {
         if (readOnly || length <= 0) return;
         long end = Math.min(offset + length, size());
         if (end <= offset) return;
-        if (nativeFd < 0 || Posix.fallocate(nativeFd, Posix.FALLOC_FL_PUNCH_HOLE | Posix.FALLOC_FL_KEEP_SIZE, offset, end - offset) != 0) {
+        int fd = fd();
+        if (fd < 0 || Posix.fallocate(fd, Posix.FALLOC_FL_PUNCH_HOLE | Posix.FALLOC_FL_KEEP_SIZE, offset, end - offset) != 0) {
             BlockNode.super.writeZeroes(offset, end - offset);
         }
     }
@@ -251,7 +283,8 @@ public final class FileNode implements BlockNode {
             return;
         }
         long inFile = Math.min(length, fileEnd - offset);
-        if (nativeFd < 0 || readOnly || Posix.fallocate(nativeFd, Posix.FALLOC_FL_PUNCH_HOLE | Posix.FALLOC_FL_KEEP_SIZE, offset, inFile) != 0) {
+        int fd = readOnly ? -1 : fd();
+        if (fd < 0 || Posix.fallocate(fd, Posix.FALLOC_FL_PUNCH_HOLE | Posix.FALLOC_FL_KEEP_SIZE, offset, inFile) != 0) {
             BlockNode.super.writeZeroes(offset, inFile);
         }
         if (length > inFile) truncate(offset + length);
@@ -263,13 +296,16 @@ public final class FileNode implements BlockNode {
         long size = size();
         if (offset >= size) return new BlockStatus(length, false, true, false, 0, -1);
         length = Math.min(length, size - offset);
-        if (nativeFd >= 0) {
-            long d = Posix.lseek(nativeFd, offset, Posix.SEEK_DATA);
-            if (d == -Posix.ENXIO) return new BlockStatus(length, false, true, true, 0, offset);
+        int fd = fd();
+        if (fd >= 0) {
+            long d = Posix.lseek(fd, offset, Posix.SEEK_DATA);
             if (d >= 0) {
                 if (d > offset) return new BlockStatus(Math.min(length, d - offset), false, true, true, 0, offset);
-                long h = Posix.lseek(nativeFd, offset, Posix.SEEK_HOLE);
+                long h = Posix.lseek(fd, offset, Posix.SEEK_HOLE);
                 if (h > offset) return new BlockStatus(Math.min(length, h - offset), true, false, true, 0, offset);
+            } else if (Posix.lseek(fd, offset, Posix.SEEK_HOLE) == offset) {
+                // SEEK_DATA failed where SEEK_HOLE works and finds a hole here: no data from here to the end (ENXIO)
+                return new BlockStatus(length, false, true, true, 0, offset);
             }
         }
         return new BlockStatus(length, true, false, true, 0, offset);
@@ -277,7 +313,8 @@ public final class FileNode implements BlockNode {
 
     @Override
     public long allocatedFileSize() {
-        return nativeFd >= 0 ? Posix.allocatedBytes(nativeFd) : -1;
+        int fd = fd();
+        return fd >= 0 ? Posix.allocatedBytes(fd) : -1;
     }
 
     private boolean closed;
@@ -286,7 +323,7 @@ public final class FileNode implements BlockNode {
     public synchronized void close() throws IOException {
         if (closed) return;
         closed = true;
-        try { ch.close(); } finally { if (nativeFd >= 0) Posix.close(nativeFd); }
+        try { ch.close(); } finally { int fd = nativeFd; nativeFd = -1; if (fd >= 0) Posix.close(fd); }
     }
 
     @Override public String toString() { return "file:" + path; }

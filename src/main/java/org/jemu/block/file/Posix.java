@@ -4,14 +4,21 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
 /**
- * The few libc calls the file protocol needs that FileChannel does not offer, through FFM: open/close
- * of a side descriptor, lseek(SEEK_DATA/SEEK_HOLE) for sparse files, fstat's st_blocks (disk size) and
- * fallocate(PUNCH_HOLE) for discard. errno is captured with Linker.Option.captureCallState.
+ * The few Linux calls the file protocol needs that FileChannel does not offer, through FFM: openat/close
+ * of a side descriptor, lseek(SEEK_DATA/SEEK_HOLE) for sparse files, fstat's st_blocks (disk size),
+ * fallocate(PUNCH_HOLE) for discard and ftruncate.
+ *
+ * <p>All of them go through ONE downcall handle, libc's {@code syscall(long nr, ...)}: linking a
+ * downcall is the dominant start-up cost of jemu-img (measured with JDK 25 and an AOT cache: the first
+ * handle ~0.08 s of CPU, every further one ~0.04 s, capturing errno more), so one handle without
+ * errno capture serves every call. Results are the kernel's convention seen through libc: the value,
+ * or -1 on failure. Where a caller needs the reason ({@link #ftruncate}), the failed call is repeated
+ * through a second, errno-capturing handle that is linked only then (ftruncate's failures — EFBIG,
+ * ENOSPC, EPERM, EINVAL — repeat the same way).
  */
 final class Posix {
     private Posix() {}
@@ -19,34 +26,59 @@ final class Posix {
     static final int O_RDONLY = 0, O_RDWR = 2, O_CLOEXEC = 0x80000;
     static final int SEEK_DATA = 3, SEEK_HOLE = 4;
     static final int FALLOC_FL_KEEP_SIZE = 1, FALLOC_FL_PUNCH_HOLE = 2;
-    static final int ENXIO = 6, EOPNOTSUPP = 95, EINVAL = 22;
+    static final int EOPNOTSUPP = 95;
+    private static final long AT_FDCWD = -100;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup LIBC = LINKER.defaultLookup();
-    private static final Linker.Option CCS = Linker.Option.captureCallState("errno");
-    private static final java.lang.foreign.StructLayout CS_LAYOUT = Linker.Option.captureStateLayout();
-    private static final java.lang.invoke.VarHandle ERRNO =
-            CS_LAYOUT.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+    /** System call numbers: x86-64, and the asm-generic table of aarch64 and riscv64; null elsewhere. */
+    private record Nr(long lseek, long openat, long close, long fstat, long fallocate, long ftruncate) {
+        static Nr host() {
+            return switch (System.getProperty("os.arch")) {
+                case "amd64", "x86_64" -> new Nr(8, 257, 3, 5, 285, 77);
+                case "aarch64", "riscv64" -> new Nr(62, 56, 57, 80, 47, 46);
+                default -> null;
+            };
+        }
+    }
 
-    // Each downcall is linked on first use (linking costs start-up time); preload() links the common
-    // ones on a background thread while the program parses its command line and opens files.
-    private static final class Open { static final MethodHandle H = h("open", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT)); }
-    private static final class Close { static final MethodHandle H = h("close", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT)); }
-    private static final class Lseek { static final MethodHandle H = h("lseek", FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT)); }
-    private static final class Fstat { static final MethodHandle H = h("fstat", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS)); }
-    private static final class Fallocate { static final MethodHandle H = h("fallocate", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG)); }
-    private static final class Ftruncate { static final MethodHandle H = h("ftruncate", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG)); }
+    private static final Nr NR = System.getProperty("os.name", "").startsWith("Linux") ? Nr.host() : null;
+
+    /** False on hosts without the calls (then the file node works without a side descriptor). */
+    static boolean available() { return NR != null && Syscall.H != null; }
+
+    private static final FunctionDescriptor SYSCALL = FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG);
+
+    /** syscall(nr, a, b, c, d): linked on first use (see {@link #preload}). */
+    private static final class Syscall {
+        static final MethodHandle H = link();
+        private static MethodHandle link() {
+            if (NR == null) return null;
+            Linker l = Linker.nativeLinker();
+            return l.defaultLookup().find("syscall").map(s -> l.downcallHandle(s, SYSCALL, Linker.Option.firstVariadicArg(1))).orElse(null);
+        }
+    }
+
+    /** The same, capturing errno: linked only when a failure's reason is needed. */
+    private static final class SyscallErrno {
+        static final java.lang.foreign.StructLayout CS = Linker.Option.captureStateLayout();
+        static final java.lang.invoke.VarHandle ERRNO = CS.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+        static final MethodHandle H = link();
+        private static MethodHandle link() {
+            Linker l = Linker.nativeLinker();
+            return l.defaultLookup().find("syscall").map(s -> l.downcallHandle(s, SYSCALL, Linker.Option.firstVariadicArg(1),
+                    Linker.Option.captureCallState("errno"))).orElse(null);
+        }
+    }
 
     private static volatile boolean preloading;
 
-    /** Links open/close/lseek/fstat on a daemon thread (idempotent); callers block on class initialisation if they get there first. */
+    /** Links the call on a daemon thread (idempotent); a caller that gets there first waits for the class initialisation. */
     static void preload() {
-        if (preloading) return;
+        if (preloading || NR == null) return;
         preloading = true;
         Thread t = new Thread(() -> {
             try {
-                MethodHandle a = Open.H, b = Lseek.H, c = Close.H, d = Fstat.H;
-                assert a != null || b != null || c != null || d != null;
+                assert Syscall.H != null || Syscall.H == null;
             } catch (Throwable ignored) {
                 // the caller that needs the call reports the failure
             }
@@ -55,72 +87,80 @@ final class Posix {
         t.start();
     }
 
-    /** ftruncate; returns 0 or -errno (extends sparsely). */
-    static int ftruncate(int fd, long len) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment cs = a.allocate(CS_LAYOUT);
-            int r = (int) Ftruncate.H.invokeExact(cs, fd, len);
-            return r < 0 ? -(int) ERRNO.get(cs, 0L) : 0;
-        } catch (Throwable t) { throw new IllegalStateException(t); }
+    private static long call(long nr, long a, long b, long c, long d) {
+        try {
+            return (long) Syscall.H.invokeExact(nr, a, b, c, d);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
     }
 
-    private static MethodHandle h(String name, FunctionDescriptor fd) {
-        return LIBC.find(name).map(s -> LINKER.downcallHandle(s, fd, CCS)).orElse(null);
+    /** errno of the call repeated through the errno-capturing handle (0 if it now succeeds). */
+    private static int errnoOf(long nr, long a, long b, long c, long d) {
+        try (Arena ar = Arena.ofConfined()) {
+            MemorySegment cs = ar.allocate(SyscallErrno.CS);
+            long r = (long) SyscallErrno.H.invokeExact(cs, nr, a, b, c, d);
+            return r == -1 ? (int) SyscallErrno.ERRNO.get(cs, 0L) : 0;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
     }
 
-    /** Result of a call: value, or -errno when negative. */
+    /** openat(AT_FDCWD, path, flags | O_CLOEXEC): the descriptor, or -1. */
     static int open(String path, int flags) {
+        if (!available()) return -1;
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment cs = a.allocate(CS_LAYOUT);
-            int r = (int) Open.H.invokeExact(cs, a.allocateFrom(path), flags | O_CLOEXEC, 0);
-            return r < 0 ? -(int) ERRNO.get(cs, 0L) : r;
-        } catch (Throwable t) { throw new IllegalStateException(t); }
+            return (int) call(NR.openat, AT_FDCWD, a.allocateFrom(path).address(), flags | O_CLOEXEC, 0);
+        }
     }
 
     static void close(int fd) {
-        try (Arena a = Arena.ofConfined()) {
-            int r = (int) Close.H.invokeExact(a.allocate(CS_LAYOUT), fd);
-            assert r >= 0 || r < 0;
-        } catch (Throwable t) { throw new IllegalStateException(t); }
+        call(NR.close, fd, 0, 0, 0);
     }
 
-    /** lseek; returns the offset or -errno. */
+    /** lseek: the offset, or -1 (for SEEK_DATA past the last data: ENXIO, or the call is unsupported). */
     static long lseek(int fd, long off, int whence) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment cs = a.allocate(CS_LAYOUT);
-            long r = (long) Lseek.H.invokeExact(cs, fd, off, whence);
-            return r < 0 ? -(long) (int) ERRNO.get(cs, 0L) : r;
-        } catch (Throwable t) { throw new IllegalStateException(t); }
+        return call(NR.lseek, fd, off, whence, 0);
     }
 
-    /** st_blocks * 512 (bytes allocated on the host), or -1. struct stat on x86-64 and aarch64 Linux holds st_blocks at offset 64. */
+    /** st_blocks * 512 (bytes allocated on the host), or -1. struct stat holds st_blocks at offset 64 on all three. */
     static long allocatedBytes(int fd) {
-        String arch = System.getProperty("os.arch");
-        if (!arch.equals("amd64") && !arch.equals("x86_64") && !arch.equals("aarch64")) return -1;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = a.allocate(256, 16);
-            int r = (int) Fstat.H.invokeExact(a.allocate(CS_LAYOUT), fd, st);
-            if (r < 0) return -1;
+            if (call(NR.fstat, fd, st.address(), 0, 0) != 0) return -1;
             return st.get(ValueLayout.JAVA_LONG, 64) * 512;
-        } catch (Throwable t) { throw new IllegalStateException(t); }
+        }
     }
 
-    /** fallocate; returns 0 or -errno. */
-    static int fallocate(int fd, int mode, long off, long len) {
-        if (Fallocate.H == null) return -EOPNOTSUPP;
+    /** st_ino (offset 8 of struct stat on all three), or -1. */
+    static long inode(int fd) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment cs = a.allocate(CS_LAYOUT);
-            int r = (int) Fallocate.H.invokeExact(cs, fd, mode, off, len);
-            return r < 0 ? -(int) ERRNO.get(cs, 0L) : 0;
-        } catch (Throwable t) { throw new IllegalStateException(t); }
+            MemorySegment st = a.allocate(256, 16);
+            if (call(NR.fstat, fd, st.address(), 0, 0) != 0) return -1;
+            return st.get(ValueLayout.JAVA_LONG, 8);
+        }
+    }
+
+    /** fallocate: 0, or -1 (callers fall back to writing zeroes whatever the reason). */
+    static int fallocate(int fd, int mode, long off, long len) {
+        return call(NR.fallocate, fd, mode, off, len) == 0 ? 0 : -1;
+    }
+
+    /** ftruncate: 0, or -errno (extends sparsely). */
+    static int ftruncate(int fd, long len) {
+        if (call(NR.ftruncate, fd, len, 0, 0) == 0) return 0;
+        int e = errnoOf(NR.ftruncate, fd, len, 0, 0);
+        return e == 0 ? 0 : -e;
     }
 
     static String strerror(int errno) {
         return switch (errno) {
+            case 1 -> "Operation not permitted";
             case 2 -> "No such file or directory";
             case 13 -> "Permission denied";
             case 21 -> "Is a directory";
             case 22 -> "Invalid argument";
+            case 27 -> "File too large";
             case 28 -> "No space left on device";
             case 30 -> "Read-only file system";
             case 95 -> "Operation not supported";

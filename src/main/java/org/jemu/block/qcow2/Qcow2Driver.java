@@ -139,7 +139,11 @@ public final class Qcow2Driver implements BlockDriver {
             }
         }
         FileNode.create(path, 0);
-        try (FileNode f = FileNode.open(path, false, CacheMode.WRITEBACK)) {
+        // The new image is built with its writes in dependency order (a killed process leaves no image
+        // or leaks only) but without a data sync between the steps: each fdatasync of the growing new file
+        // cost ~3.5 ms (8 of them: ~25 ms of every create and convert); one sync at the end makes the whole
+        // image durable, as QEMU's create leaves it.
+        try (FileNode f = FileNode.open(path, false, CacheMode.UNSAFE)) {
             // refcount block and table first, the header last: a crash before it leaves no image at all
             byte[] rb = new byte[cs];
             // clusters 0 (header), 1 (refcount table), 2 (refcount block) have refcount 1
@@ -154,13 +158,16 @@ public final class Qcow2Driver implements BlockDriver {
             f.write(0, ByteBuffer.wrap(hdr));
             f.flush();
         }
-        try (FileNode f = FileNode.open(path, false, CacheMode.WRITEBACK)) {
+        try (FileNode f = FileNode.open(path, false, CacheMode.UNSAFE)) {
             QcowHeader h2 = QcowHeader.parse(hdr, f.size());
             try (Qcow2Node node = new Qcow2Node(f, h2, null, false)) {
                 node.truncate(size, false);
                 if (!c.preallocation().equals("off")) node.preallocate(c.preallocation());
                 node.flush();
             }
+        }
+        try (FileNode f = FileNode.open(path, false, CacheMode.WRITEBACK)) {
+            f.flush();
         }
     }
 

@@ -515,6 +515,7 @@ public final class Qcow2Node implements BlockNode {
     /** Runs a structural operation write-through, after the cached changes are on disk. */
     private interface MetaOp { void run() throws IOException; }
     private synchronized void writeThrough(MetaOp op) throws IOException {
+        awaitNoPending();
         drainUnlockedIO();   // as QEMU drains requests before snapshot/resize/check
         if (flushMetadata()) file.flush();
         through++;
@@ -715,6 +716,7 @@ public final class Qcow2Node implements BlockNode {
             int run;
             synchronized (this) {
                 checkWritable();
+                if (!pendingRuns.isEmpty()) awaitNotPending(offset >>> cb, ((offset + len - 1) >>> cb) + 1);
                 long gc = offset >>> cb;
                 int in = (int) (offset & (cs - 1));
                 int n = Math.min(len, cs - in);
@@ -813,6 +815,7 @@ public final class Qcow2Node implements BlockNode {
 
     synchronized void writeGuest(long offset, byte[] buf, int pos, int len) throws IOException {
         checkWritable();
+        if (!pendingRuns.isEmpty()) awaitNotPending(offset >>> cb, ((offset + len - 1) >>> cb) + 1);
         while (len > 0) {
             if (!extL2 && (offset & (cs - 1)) == 0 && len >= 2 * cs) {
                 int done = writeRun(offset >>> cb, ByteBuffer.wrap(buf, pos, len), len >>> cb);
@@ -860,6 +863,116 @@ public final class Qcow2Node implements BlockNode {
             file.write(l2o[0] + 8L * idx, e);
         } else markDirty(dirtyL2, l2o[0], idx, idx + k);
         return k;
+    }
+
+    // ------------------------------------------------------------------------------------------------
+    // runs written outside the lock (convert's parallel writes)
+
+    /**
+     * Whole clusters allocated for data that is written outside the node's lock: {@link #allocateRun}
+     * (under the lock, so the host layout follows the caller's order), then {@link #completeRun} on any
+     * thread: the data goes to the host file, then the L2 entries map it — data before the mapping, as
+     * {@link #writeRun}. Until then the range reads as before and other writes to it wait. A run that is
+     * never completed (a failed write) is freed by {@link #abortRun}; a process killed in between leaves
+     * leaked clusters only (refcounts are at least the references).
+     */
+    public record PendingRun(long offset, long host, int length) {}
+
+    /** Guest cluster ranges [start, end) of runs allocated and not yet completed. */
+    private final java.util.TreeMap<Long, Long> pendingRuns = new java.util.TreeMap<>();
+
+    private boolean pendingOverlaps(long gc0, long gc1) {
+        var e = pendingRuns.lowerEntry(gc1);
+        return e != null && e.getValue() > gc0;
+    }
+
+    /** Waits (releasing the lock) while a pending run covers part of guest clusters [gc0, gc1). */
+    private void awaitNotPending(long gc0, long gc1) throws BlockException {
+        while (!pendingRuns.isEmpty() && pendingOverlaps(gc0, gc1)) {
+            try { wait(); } catch (InterruptedException e) { Thread.currentThread().interrupt(); throw new BlockException("interrupted"); }
+        }
+    }
+
+    private void awaitNoPending() throws BlockException {
+        while (!pendingRuns.isEmpty()) {
+            try { wait(); } catch (InterruptedException e) { Thread.currentThread().interrupt(); throw new BlockException("interrupted"); }
+        }
+    }
+
+    /** Whether {@link #allocateRun} can be used (not with extended L2 entries, whose subclusters need the lock). */
+    public boolean supportsPendingRuns() { return !extL2 && !readOnly; }
+
+    /**
+     * Allocates host clusters for the unallocated whole guest clusters starting at {@code offset} (cluster
+     * aligned), at most {@code maxLen} bytes, within one L2 table; null when the first cluster is not a
+     * plain unallocated one (the caller writes it the ordinary way).
+     */
+    public synchronized PendingRun allocateRun(long offset, int maxLen) throws IOException {
+        checkRange(offset, maxLen);
+        if (extL2 || (offset & (cs - 1)) != 0 || maxLen < cs) return null;
+        checkWritable();
+        long gc = offset >>> cb;
+        awaitNotPending(gc, gc + (maxLen >>> cb));
+        long[] l2o = new long[1];
+        long[] t = l2ForWrite(gc, l2o);
+        int idx = (int) (gc & ((1L << l2Bits) - 1));
+        int lim = Math.min(maxLen >>> cb, (1 << l2Bits) - idx);
+        int k = 0;
+        while (k < lim && t[idx + k] == 0) k++;
+        if (k == 0) return null;
+        long host = allocClusters(1);
+        int got = 1;
+        while (got < k) {
+            long nx = allocClusters(1);
+            if (nx != host + ((long) got << cb)) { addRefcount(nx >>> cb, -1); break; }
+            got++;
+        }
+        pendingRuns.put(gc, gc + got);
+        maybeFlushMetadata();
+        return new PendingRun(offset, host, got << cb);
+    }
+
+    /** Writes the run's data ({@code data.remaining()} == its length) to the host file outside the lock, then maps it; on failure the run is freed. */
+    public void completeRun(PendingRun r, ByteBuffer data) throws IOException {
+        boolean ok = false;
+        try {
+            if (data.remaining() != r.length()) throw new IllegalArgumentException("run of " + r.length() + " bytes, data of " + data.remaining());
+            file.write(r.host(), data);
+            commitRun(r);
+            ok = true;
+        } finally {
+            if (!ok) abortRun(r);
+        }
+    }
+
+    private synchronized void commitRun(PendingRun r) throws IOException {
+        long gc = r.offset() >>> cb;
+        if (closed) throw new BlockException("qcow2 image is closed");
+        int k = r.length() >>> cb;
+        long[] l2o = new long[1];
+        long[] t = l2ForWrite(gc, l2o);
+        int idx = (int) (gc & ((1L << l2Bits) - 1));
+        for (int i = 0; i < k; i++) {
+            if (t[idx + i] != 0) throw new BlockException("Guest cluster " + (gc + i) + " was mapped while its pending run was written");
+        }
+        for (int i = 0; i < k; i++) t[idx + i] = (r.host() + ((long) i << cb)) | QCOW_OFLAG_COPIED;
+        if (through > 0) {
+            ByteBuffer e = ByteBuffer.allocate(8 * k);
+            e.asLongBuffer().put(t, idx, k);
+            file.write(l2o[0] + 8L * idx, e);
+        } else markDirty(dirtyL2, l2o[0], idx, idx + k);
+        pendingRuns.remove(gc);
+        notifyAll();
+        maybeFlushMetadata();
+    }
+
+    /** Gives back the clusters of a run that will not be completed (their data never mapped). */
+    public synchronized void abortRun(PendingRun r) throws IOException {
+        long gc = r.offset() >>> cb;
+        if (pendingRuns.remove(gc) == null) return;
+        notifyAll();
+        if (closed) return;   // left as a leak (qemu-img check -r leaks)
+        for (long c = r.host() >>> cb; c < (r.host() + r.length()) >>> cb; c++) addRefcount(c, -1);
     }
 
     /** Returns the L2 table for guest cluster {@code gc} ready to be modified (allocated / copied as needed). */
@@ -1003,6 +1116,7 @@ public final class Qcow2Node implements BlockNode {
         if ((gc << cb) >= h.size || gc < 0) throw new BlockException("Compressed write beyond the image end");
         if (z == null) { writeGuest(gc << cb, cluster, 0, Math.min(cs, (int) Math.min(cs, h.size - (gc << cb)))); return; }
         checkWritable();
+        if (!pendingRuns.isEmpty()) awaitNotPending(gc, gc + 1);
         long[] l2o = new long[1];
         long[] t = l2ForWrite(gc, l2o);
         int idx = (int) (gc & ((1L << l2Bits) - 1));
@@ -1053,6 +1167,7 @@ public final class Qcow2Node implements BlockNode {
 
     private synchronized void zeroOrDiscard(long offset, long length, boolean discard) throws IOException {
         checkWritable();
+        if (!pendingRuns.isEmpty()) awaitNotPending(offset >>> cb, ((offset + length - 1) >>> cb) + 1);
         long end = offset + length;
         byte[] zeros = null;
         while (offset < end) {

@@ -3,7 +3,7 @@ package org.jemu.hw.riscv;
 import org.jemu.block.BlockDrivers;
 import org.jemu.block.BlockNode;
 import org.jemu.testutil.Jemu;
-import org.jemu.testutil.Need;
+import org.jemu.testutil.LinuxGuest;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -37,10 +37,7 @@ class BootLinuxTest {
     }
 
     private void boot(int smp, String accel) throws Exception {
-        Path cache = Jemu.cache().resolve("riscv64");
-        Path kernel = Need.file(cache.resolve("Image"), "Debian riscv64 kernel");
-        Path initrd = Need.file(cache.resolve("initrd.gz"), "busybox initramfs");
-        Need.file(cache.resolve("fw_dynamic.bin"), "OpenSBI fw_dynamic.bin");
+        LinuxGuest guest = LinuxGuest.need();
         Path raw = dir.resolve("d1.raw"), qcow = dir.resolve("d2.qcow2");
         BlockDrivers.create(raw.toString(), "raw", 8 << 20, null);
         BlockDrivers.create(qcow.toString(), "qcow2", 8 << 20, null);
@@ -53,11 +50,9 @@ class BootLinuxTest {
         String cmd = "insmod,/lib/modules/virtio_mmio.ko;insmod,/lib/modules/virtio_blk.ko;insmod,/lib/modules/virtio-rng.ko;"
                 + "head,-c,9,/dev/vda;echo;head,-c,4,/dev/vdb;echo;echo,GUEST1|dd,of=/dev/vda,bs=512,seek=8,conv=fsync;"
                 + "echo,GUEST2|dd,of=/dev/vdb,bs=512,seek=8,conv=fsync;grep,-m1,isa,/proc/cpuinfo;grep,-c,processor,/proc/cpuinfo";
-        List<String> argv = new java.util.ArrayList<>(List.of(Jemu.bin("jemu-system-riscv64").toString(), "-M", "virt", "-smp", String.valueOf(smp),
-                "-m", "1G", "-nographic", "-kernel", kernel.toString(), "-initrd", initrd.toString(),
-                "-append", "console=ttyS0 jemu.cmd=" + cmd,
+        List<String> argv = guest.command(cmd, "-smp", String.valueOf(smp), "-m", "1G",
                 "-drive", "file=" + raw + ",format=raw,if=virtio",
-                "-drive", "file=" + qcow + ",format=qcow2,if=none,id=q", "-device", "virtio-blk-device,drive=q"));
+                "-drive", "file=" + qcow + ",format=qcow2,if=none,id=q", "-device", "virtio-blk-device,drive=q");
         if (accel != null && !accel.isEmpty()) argv.addAll(List.of("-accel", accel));
         Jemu.Result r = Jemu.run(argv, new byte[0], 600, null);
         String out = r.stdout();

@@ -3,14 +3,13 @@ package org.jemu.hw.riscv;
 import org.jemu.block.BlockDrivers;
 import org.jemu.block.BlockNode;
 import org.jemu.testutil.Jemu;
-import org.jemu.testutil.Need;
+import org.jemu.testutil.LinuxGuest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -25,17 +24,12 @@ class RebootLinuxTest {
 
     @Test
     void guestRebootBootsAgain() throws Exception {
-        Path cache = Jemu.cache().resolve("riscv64");
-        Path kernel = Need.file(cache.resolve("Image"), "Debian riscv64 kernel");
-        Path initrd = Need.file(cache.resolve("initrd.gz"), "busybox initramfs");
-        Need.file(cache.resolve("fw_dynamic.bin"), "OpenSBI fw_dynamic.bin");
+        LinuxGuest guest = LinuxGuest.need();
         Path raw = dir.resolve("d.raw");
         BlockDrivers.create(raw.toString(), "raw", 1 << 20, null);
         String cmd = "insmod,/lib/modules/virtio_blk.ko;if,grep,-q,REBOOTED,/dev/vda;then,echo,SECOND-BOOT;"
                 + "else,echo,FIRST-BOOT;echo,REBOOTED|dd,of=/dev/vda,conv=fsync;reboot,-f;fi";
-        Jemu.Result r = Jemu.run(List.of(Jemu.bin("jemu-system-riscv64").toString(), "-M", "virt", "-smp", "2", "-m", "512M",
-                "-nographic", "-kernel", kernel.toString(), "-initrd", initrd.toString(),
-                "-append", "console=ttyS0 jemu.cmd=" + cmd, "-drive", "file=" + raw + ",format=raw,if=virtio"),
+        Jemu.Result r = Jemu.run(guest.command(cmd, "-smp", "2", "-m", "512M", "-drive", "file=" + raw + ",format=raw,if=virtio"),
                 new byte[0], 900, null);
         String out = r.stdout();
         assertEquals(0, r.exit(), r.toString());

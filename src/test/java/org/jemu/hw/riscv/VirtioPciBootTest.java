@@ -3,14 +3,13 @@ package org.jemu.hw.riscv;
 import org.jemu.block.BlockDrivers;
 import org.jemu.block.BlockNode;
 import org.jemu.testutil.Jemu;
-import org.jemu.testutil.Need;
+import org.jemu.testutil.LinuxGuest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -26,10 +25,7 @@ class VirtioPciBootTest {
 
     @Test
     void linuxDrivesVirtioPciDevices() throws Exception {
-        Path cache = Jemu.cache().resolve("riscv64");
-        Path kernel = Need.file(cache.resolve("Image"), "Debian riscv64 kernel");
-        Path initrd = Need.file(cache.resolve("initrd.gz"), "busybox initramfs");
-        Need.file(cache.resolve("fw_dynamic.bin"), "OpenSBI fw_dynamic.bin");
+        LinuxGuest guest = LinuxGuest.need();
         Path raw = dir.resolve("pci.raw");
         BlockDrivers.create(raw.toString(), "raw", 8 << 20, null);
         try (BlockNode n = BlockDrivers.open(raw.toString(), "raw", false, BlockDrivers.Options.DEFAULT)) {
@@ -41,9 +37,7 @@ class VirtioPciBootTest {
                 + "cat,/sys/class/misc/hw_random/rng_current;head,-c,4096,/dev/hwrng|wc,-c;cat,/proc/interrupts;"
                 + "head,-n,1,/dev/hvc0;echo,HVC-OVER-PCI>/dev/hvc0";
         Path serial = dir.resolve("ttyS0.log");
-        Jemu.Result r = Jemu.run(List.of(Jemu.bin("jemu-system-riscv64").toString(), "-M", "virt", "-m", "512M",
-                "-nographic", "-serial", "file:" + serial, "-monitor", "none", "-kernel", kernel.toString(), "-initrd", initrd.toString(),
-                "-append", "console=ttyS0 jemu.cmd=" + cmd,
+        Jemu.Result r = Jemu.run(guest.command(cmd, "-m", "512M", "-serial", "file:" + serial, "-monitor", "none",
                 "-drive", "file=" + raw + ",format=raw,if=none,id=d0", "-device", "virtio-blk-pci,drive=d0",
                 "-device", "virtio-rng-pci", "-chardev", "stdio,id=c0",
                 "-device", "virtio-serial-pci", "-device", "virtconsole,chardev=c0"),

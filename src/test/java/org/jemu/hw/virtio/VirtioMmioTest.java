@@ -27,12 +27,13 @@ class VirtioMmioTest {
     VirtioMmio dev;
     BlockNode node;
     Path disk;
-    int availIdx;
+    DriverRing ring;
 
     @BeforeEach
     void setUp() throws Exception {
         mem = new AddressSpace();
         mem.add(MemoryRegion.ram("ram", RAM, AddressSpace.allocateRam(1 << 20)));
+        ring = new DriverRing(mem, DESC, AVAIL, USED, QSIZE);
         disk = dir.resolve("disk.raw");
         byte[] content = new byte[64 * 1024];
         for (int i = 0; i < content.length; i++) content[i] = (byte) (i * 7 + (i >> 9));
@@ -71,28 +72,16 @@ class VirtioMmioTest {
         w(0x70, 3 | 8 | 4);
     }
 
-    void desc(int i, long addr, int len, int flags, int next) {
-        long d = DESC + 16L * i;
-        mem.write(d, 8, addr);
-        mem.write(d + 8, 4, len);
-        mem.write(d + 12, 2, flags);
-        mem.write(d + 14, 2, next);
-    }
+    void desc(int i, long addr, int len, int flags, int next) { ring.desc(i, addr, len, flags, next); }
 
     void submit(int head) {
-        mem.write(AVAIL + 4 + 2L * (availIdx % QSIZE), 2, head);
-        availIdx++;
-        mem.write(AVAIL + 2, 2, availIdx);
+        ring.publish(head);
         w(0x50, 0);
     }
 
-    int usedIdx() { return (int) mem.read(USED + 2, 2); }
+    int usedIdx() { return ring.usedIdx(); }
 
-    void blkHeader(long at, int type, long sector) {
-        mem.write(at, 4, type);
-        mem.write(at + 4, 4, 0);
-        mem.write(at + 8, 8, sector);
-    }
+    void blkHeader(long at, int type, long sector) { DriverRing.blkHeader(mem, at, type, sector); }
 
     @Test
     void blkReadWriteFlushGetId() throws Exception {
@@ -211,8 +200,7 @@ class VirtioMmioTest {
         assertEquals(0, usedIdx());
         w(0x70, 0);
         assertEquals(0, r(0x70));
-        availIdx = 0;
-        mem.write(AVAIL + 2, 2, 0);
+        ring.reset();
         mem.write(USED + 2, 2, 0);
         initDriver(dev.device());
         desc(0, BUF, 16, 1, 1);

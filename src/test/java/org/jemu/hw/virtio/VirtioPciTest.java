@@ -35,7 +35,7 @@ class VirtioPciTest {
     GpexHost host;
     VirtioPci fn;
     BlockNode node;
-    int availIdx;
+    DriverRing ring;
     /** cfg_type → capability offset in config space. */
     final Map<Integer, Integer> caps = new HashMap<>();
     long common, isr, notify, device;
@@ -45,6 +45,7 @@ class VirtioPciTest {
     void setUp() throws Exception {
         mem = new AddressSpace();
         mem.add(MemoryRegion.ram("ram", RAM, AddressSpace.allocateRam(1 << 20)));
+        ring = new DriverRing(mem, DESC, AVAIL, USED, QSIZE);
         host = new GpexHost(new IrqLine[] {plic[0]::set, plic[1]::set, plic[2]::set, plic[3]::set});
         mem.add(MemoryRegion.mmio("ecam", ECAM, 0x10000000L, host));
         mem.add(MemoryRegion.mmio("window", WINDOW, 0x40000000L, host.window(WINDOW)));
@@ -127,29 +128,17 @@ class VirtioPciTest {
         cc(0x14, 1, 3 | 8 | 4);
     }
 
-    void desc(int i, long addr, int len, int flags, int next) {
-        long d = DESC + 16L * i;
-        mem.write(d, 8, addr);
-        mem.write(d + 8, 4, len);
-        mem.write(d + 12, 2, flags);
-        mem.write(d + 14, 2, next);
-    }
+    void desc(int i, long addr, int len, int flags, int next) { ring.desc(i, addr, len, flags, next); }
 
     void submit(int head) {
-        mem.write(AVAIL + 4 + 2L * (availIdx % QSIZE), 2, head);
-        availIdx++;
-        mem.write(AVAIL + 2, 2, availIdx);
+        ring.publish(head);
         int off = (int) ccr(0x1e, 2) * notifyMult;
         mem.write(notify + off, 2, 0);
     }
 
-    int usedIdx() { return (int) mem.read(USED + 2, 2); }
+    int usedIdx() { return ring.usedIdx(); }
 
-    void blkHeader(long at, int type, long sector) {
-        mem.write(at, 4, type);
-        mem.write(at + 4, 4, 0);
-        mem.write(at + 8, 8, sector);
-    }
+    void blkHeader(long at, int type, long sector) { DriverRing.blkHeader(mem, at, type, sector); }
 
     /** Slot 1 INTA → PLIC 32 + (1 + 0) % 4 = 33, as the device tree's interrupt-map says. */
     boolean intx() { return plic[(SLOT + 0) % 4].get(); }
@@ -244,8 +233,7 @@ class VirtioPciTest {
         assertNeedsReset();
         submit(0);
         assertEquals(0, usedIdx(), "ignored until reset");
-        availIdx = 0;
-        mem.write(AVAIL + 2, 2, 0);
+        ring.reset();
         startDriver(blk, QSIZE, DESC); // writes status 0 first
         assertEquals(0, ccr(0x14, 1) & VirtioCore.STATUS_NEEDS_RESET);
         desc(1, BUF + 0x100, 512, 2 | 1, 2);
