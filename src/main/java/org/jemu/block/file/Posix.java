@@ -71,6 +71,7 @@ final class Posix {
     }
 
     private static volatile boolean preloading;
+    @SuppressWarnings("unused") private static volatile boolean linked;
 
     /** Links the call on a daemon thread (idempotent); a caller that gets there first waits for the class initialisation. */
     static void preload() {
@@ -78,7 +79,7 @@ final class Posix {
         preloading = true;
         Thread t = new Thread(() -> {
             try {
-                assert Syscall.H != null || Syscall.H == null;
+                linked = Syscall.H != null;   // runs the class initialisation (the link) on this thread
             } catch (Throwable ignored) {
                 // the caller that needs the call reports the failure
             }
