@@ -18,6 +18,8 @@ final class Block {
     final int n;
     /** The translation context the block was decoded in ({@link RiscvCpu#codeCtx}; system mode). */
     long ctx;
+    /** Times the interpreter ran the block (system mode's translator picks hot blocks by it). */
+    int heat;
 
     Block(long pc, long endPc, int[] code, int n) {
         this.pc = pc;

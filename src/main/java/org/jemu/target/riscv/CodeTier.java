@@ -21,6 +21,20 @@ public interface CodeTier {
      */
     default long callNested(RiscvCpu cpu, long target, long ret) { return target; }
 
+    /**
+     * How hot a block must be before the interpreter asks {@link #enterHot} about it: 0 (the default) = ask
+     * {@link #enter} at every block boundary; N &gt; 0 = the interpreter counts executions per decoded block,
+     * chains cold blocks without asking, and calls {@link #enterHot} for blocks executed N times or more.
+     */
+    default int blockThreshold() { return 0; }
+
+    /**
+     * Runs translated code for the hot block at {@code pc} (only with {@link #blockThreshold()} &gt; 0):
+     * 1 = ran, {@code cpu.pc} is the next guest pc; 0 = interpret the block this time; -1 = no translation
+     * for it yet (the interpreter asks again after a while).
+     */
+    default int enterHot(RiscvCpu cpu, long pc) { return enter(cpu, pc) ? 1 : -1; }
+
     /** fence.i on this hart. */
     void flush();
 

@@ -67,6 +67,18 @@ public final class RiscvCpu {
     /** Decoded-block cache (owned by the executing thread), direct-mapped by pc. */
     static final int CACHE_BITS = 15;
     final Block[] blocks = new Block[1 << CACHE_BITS];
+    /**
+     * Which virtual pages may have blocks in {@link #blocks}: bit {@code (pc >>> 12) & 4095} is set when a
+     * block at pc is cached and only cleared when the whole cache is, so a page whose bit is clear has no
+     * block and its invalidation (sfence.vma of a data page, a store to a page no block was decoded from
+     * through this virtual page) costs nothing.
+     */
+    private final long[] blockPages = new long[64];
+    /**
+     * System mode: decoded code follows every write to RAM already (the softmmu tracks code pages and
+     * invalidates them on writes by harts and devices), so fence.i has nothing to drop.
+     */
+    public boolean coherentCode;
     private final ConcurrentLinkedQueue<long[]> pendingInvalidations = new ConcurrentLinkedQueue<>();
 
     public RiscvCpu(int hartId, CpuMemory mem) {
@@ -89,7 +101,24 @@ public final class RiscvCpu {
     /** Drops all decoded code (executing thread only; e.g. on satp or privilege changes in system mode). */
     public void flushCode() {
         java.util.Arrays.fill(blocks, null);
+        java.util.Arrays.fill(blockPages, 0);
         if (tcg != null) tcg.flush();
+    }
+
+    /** fence.i on this hart (executing thread). */
+    void fenceI() {
+        if (!coherentCode) flushCode();
+    }
+
+    /** Records that a block at {@code pc} is now cached. */
+    void blockCached(long pc) {
+        int p = (int) (pc >>> 12) & 4095;
+        blockPages[p >>> 6] |= 1L << p;
+    }
+
+    private boolean mayHaveBlocks(long page) {
+        int p = (int) (page >>> 12) & 4095;
+        return (blockPages[p >>> 6] & (1L << p)) != 0;
     }
 
     private void setBits(int b) {
@@ -105,14 +134,38 @@ public final class RiscvCpu {
         while ((r = pendingInvalidations.poll()) != null) dropBlocks(r[0], r[1]);
     }
 
-    void dropBlocks(long addr, long len) {
+    /**
+     * Drops the decoded blocks overlapping virtual [addr, addr+len) on the executing thread ({@code len} -1 or
+     * more than 64 pages: everything).
+     */
+    public void dropBlocks(long addr, long len) {
         if (tcg != null) tcg.invalidate(addr, len);
         mem.codeInvalidated(addr, len);
-        long end = addr + len;
         Block[] bs = blocks;
-        for (int i = 0; i < bs.length; i++) {
-            Block b = bs[i];
-            if (b != null && Long.compareUnsigned(b.pc, end) < 0 && Long.compareUnsigned(b.endPc, addr) > 0) bs[i] = null;
+        if (len < 0 || len > 64 * 4096L) {
+            java.util.Arrays.fill(bs, null);
+            java.util.Arrays.fill(blockPages, 0);
+            return;
+        }
+        long end = addr + len;
+        // a block lies inside one page, except that an instruction straddling a page boundary always starts
+        // a block of its own (RiscvExec.translate): so only blocks at pcs in [page of addr - 2, end) can
+        // overlap. Each page's pcs fill a run of 2048 consecutive cache slots; pages whose bit is clear
+        // have nothing cached.
+        long start = (addr & ~0xfffL) - 2;
+        long slots = (end - start + 1) >>> 1;
+        for (long k = 0; k < slots; ) {
+            long pc = start + 2 * k;
+            long page = pc & ~0xfffL;
+            long run = Math.min(slots - k, (page + 4096 - pc) >>> 1);
+            if (mayHaveBlocks(page)) {
+                for (long j = 0; j < run; j++) {
+                    int i = (int) ((pc >>> 1) + j) & (bs.length - 1);
+                    Block b = bs[i];
+                    if (b != null && Long.compareUnsigned(b.pc, end) < 0 && Long.compareUnsigned(b.endPc, addr) > 0) bs[i] = null;
+                }
+            }
+            k += run;
         }
     }
 

@@ -27,6 +27,8 @@ public final class RiscvExec {
     static final int JUMP = -2;
 
     private static final Insn[] OPS = Insn.values();
+    /** Executions of a hot block between two questions to the translated tier that found nothing for it. */
+    private static final int RECHECK = 64;
     private static final int CACHE_MASK = (1 << RiscvCpu.CACHE_BITS) - 1;
 
     /**
@@ -44,7 +46,9 @@ public final class RiscvExec {
                 if ((req & RiscvCpu.REQ_EXIT) != 0) return Trap.EXIT_REQUEST;
             }
             long pc = cpu.pc;
-            if (cpu.tcg != null && cpu.tcg.enter(cpu, pc)) continue;   // ran translated code up to cpu.pc
+            final CodeTier tier = cpu.tcg;
+            final int gate = tier == null ? Integer.MAX_VALUE : tier.blockThreshold();
+            if (gate == 0 && tier.enter(cpu, pc)) continue;   // ran translated code up to cpu.pc
             int h = (int) (pc >>> 1) & CACHE_MASK;
             Block b = cache[h];
             long ctx = cpu.codeCtx;
@@ -57,8 +61,14 @@ public final class RiscvExec {
                 }
                 b.ctx = cpu.mem.codeContext(pc, ctx);
                 cache[h] = b;
+                cpu.blockCached(pc);
             }
-            int r = exec(cpu, b);
+            if (b.heat >= gate && gate != 0 && tier != null) {
+                int e = tier.enterHot(cpu, pc);
+                if (e > 0) continue;                                 // ran translated code up to cpu.pc
+                if (e < 0) b.heat = gate - RECHECK;                   // not translated (yet): ask again later
+            }
+            int r = exec(cpu, b, gate);
             if (r != JUMP) return r;
         }
     }
@@ -91,6 +101,9 @@ public final class RiscvExec {
         boolean log = Log.on(Log.Item.IN_ASM);
         StringBuilder sb = log ? new StringBuilder("----------------\nIN: \n") : null;
         for (;;) {
+            // an instruction straddling a page boundary starts a block of its own (RiscvCpu.dropBlocks
+            // relies on it: no block starting before the last parcel of a page reaches the next page)
+            if ((a & 0xfff) == 0xffe && n > 0) { code[2 * n] = Block.END; n++; break; }
             int w;
             try {
                 w = fetch(mem, a);
@@ -124,7 +137,7 @@ public final class RiscvExec {
      * thread made a request, or an instruction traps. Returns {@link #JUMP} (cpu.pc is the next block) or a
      * trap/event code.
      */
-    static int exec(RiscvCpu cpu, Block b) {
+    static int exec(RiscvCpu cpu, Block b, int gate) {
         final long[] x = cpu.x;
         final CpuMemory mem = cpu.mem;
         final Block[] cache = cpu.blocks;
@@ -134,6 +147,7 @@ public final class RiscvExec {
           for (;;) {
             final int[] code = b.code;
             cpu.instret += b.n;
+            b.heat++;
             i = 0;
             insns:
             for (;; i += 2) {
@@ -259,9 +273,9 @@ public final class RiscvExec {
                 pc += len(w);
             }
             // chain to the next block while it is cached and nobody asked the hart to stop
-            if (cpu.exitRequest != 0 || cpu.tcg != null) break;   // requests, or let the translated tier see the boundary
+            if (cpu.exitRequest != 0 || gate == 0) break;   // requests, or let the translated tier see every boundary
             Block nb = cache[(int) (pc >>> 1) & CACHE_MASK];
-            if (nb == null || nb.pc != pc) break;
+            if (nb == null || nb.pc != pc || nb.heat >= gate) break;   // not cached, or hot: ask the translated tier
             long ctx = cpu.codeCtx;
             if (nb.ctx != ctx && nb.ctx != (ctx & 6)) break;      // decoded in another translation context
             b = nb;
@@ -302,7 +316,7 @@ public final class RiscvExec {
             case ECALL: return Trap.ECALL_U + cpu.priv;
             case EBREAK: cpu.tval = pc; return Trap.BREAKPOINT;
             case FENCE_I:
-                cpu.flushCode();
+                cpu.fenceI();
                 cpu.pc = pc + len(w);
                 return JUMP;
             case MRET: cpu.pc = pc; return priv(cpu.csrs.mret(cpu));

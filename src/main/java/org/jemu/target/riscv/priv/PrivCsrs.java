@@ -434,7 +434,7 @@ public final class PrivCsrs extends Csrs {
             c.flushCode();
         } else {
             mmu.flushPage(vaddr);
-            c.invalidateCode(vaddr & ~0xfffL, 4096);
+            c.dropBlocks(vaddr & ~0xfffL, 4096);
         }
         c.pc += 4;
         return -1;

@@ -42,6 +42,7 @@ public final class SystemHarts {
             Softmmu mmu = new Softmmu(machine.mem, cpu, p, code);
             p.setMmu(mmu);
             cpu.mem = mmu;
+            cpu.coherentCode = true;   // CodePages drops decoded code on every write to it: fence.i has nothing to do
             cpu.csrs = p;
             cpu.pc = machine.resetVector();
             code.register(cpu, mmu);

@@ -44,6 +44,8 @@ public final class Softmmu extends CpuMemory {
     /** The current regimes: fetch by privilege, data by effective privilege (MPRV) and SUM. */
     public int fetchMode = MODE_M, dataMode = MODE_M;
 
+    /** RAM pages a store entry was made for since the last flush (bit per page; never cleared otherwise). */
+    private final long[] storePages;
     public final MemorySegment ram;
     private final long ramBase, ramSize;
     private final AddressSpace as;
@@ -59,6 +61,7 @@ public final class Softmmu extends CpuMemory {
         this.ram = as.ramSegment();
         this.ramBase = as.ramBase();
         this.ramSize = as.ramSize();
+        this.storePages = new long[(int) ((ramSize >>> 12) + 63 >>> 6)];
         flushAll();
         privChanged(false);
     }
@@ -69,6 +72,7 @@ public final class Softmmu extends CpuMemory {
         java.util.Arrays.fill(fetchTag, -1L);
         java.util.Arrays.fill(loadTag, -1L);
         java.util.Arrays.fill(storeTag, -1L);
+        java.util.Arrays.fill(storePages, 0);
     }
 
     public void flushPage(long va) {
@@ -93,6 +97,10 @@ public final class Softmmu extends CpuMemory {
 
     /** Drops store entries that write physical page {@code ppage} (it now holds decoded code). */
     void dropStoresTo(long ppage) {
+        long p = (ppage - ramBase) >>> 12;
+        if (p < 0 || p >= ramSize >>> 12) return;
+        if ((storePages[(int) (p >>> 6)] & (1L << p)) == 0) return;   // no store entry was made for it
+        storePages[(int) (p >>> 6)] &= ~(1L << p);
         for (int i = 0; i < storeTag.length; i++) {
             long t = storeTag[i];
             if (t != -1 && t + storeAddend[i] + ramBase == ppage) storeTag[i] = -1;
@@ -338,7 +346,11 @@ public final class Softmmu extends CpuMemory {
                 }
                 case LOAD -> { loadTag[i] = vpage; loadAddend[i] = addend; }
                 default -> {
-                    if (dirty && (ptePerm & 2) != 0 && !code.isCode(ppage)) { storeTag[i] = vpage; storeAddend[i] = addend; }
+                    if (dirty && (ptePerm & 2) != 0 && !code.isCode(ppage)) {
+                        storePages[(int) (off >>> 18)] |= 1L << (off >>> 12);
+                        storeTag[i] = vpage;
+                        storeAddend[i] = addend;
+                    }
                 }
             }
         }

@@ -133,6 +133,15 @@ public final class SoftmmuTcg {
         private final Unit[] jumpCache = new Unit[1 << JC_BITS];
         private final int[] counts = new int[1 << 14];
         private final int threshold = opts.threshold();
+        /**
+         * The interpreter counts executions per decoded block and asks {@link #enterHot} about blocks run
+         * {@code threshold} times (cheaper than a lookup at every block boundary); synchronous translation
+         * ({@code thresh=all}) still looks at every boundary.
+         */
+        private final int gate = opts.synchronous() ? 0 : Math.max(1, threshold);
+        /** Lookups asked for by the interpreter's hot-block count request the translation at once. */
+        private final int countThreshold = gate > 0 ? 1 : threshold;
+        private final int patience = gate > 0 ? 256 : PATIENCE;
         private boolean interpretNext;
         /** Lookups of a requested block before its counter starts over (a translation that never comes). */
         private static final int PATIENCE = 1 << 20;
@@ -143,6 +152,21 @@ public final class SoftmmuTcg {
         Hart(Softmmu mmu) { this.mmu = mmu; }
 
         @Override
+        public int blockThreshold() { return gate; }
+
+        @Override
+        public int enterHot(RiscvCpu cpu, long pc) {
+            if (interpretNext) {
+                interpretNext = false;
+                return 0;
+            }
+            Unit u = find(pc, true);
+            if (u == null) { interpreted++; return -1; }
+            run(cpu, pc, u);
+            return 1;
+        }
+
+        @Override
         public boolean enter(RiscvCpu cpu, long pc) {
             if (interpretNext) {
                 interpretNext = false;
@@ -150,6 +174,12 @@ public final class SoftmmuTcg {
             }
             Unit u = find(pc, true);
             if (u == null) { interpreted++; return false; }
+            run(cpu, pc, u);
+            return true;
+        }
+
+        /** Runs unit {@code u} at {@code pc} and the units it leads to; leaves cpu.pc at where to continue. */
+        private void run(RiscvCpu cpu, long pc, Unit u) {
             // trampoline: from unit to unit without going back to the interpreter's loop
             for (;;) {
                 entries++;
@@ -159,13 +189,12 @@ public final class SoftmmuTcg {
                     interpretNext = true;
                     interpExits++;
                     cpu.pc = r & ~RvUnit.INTERP;
-                    return true;
+                    return;
                 }
                 pc = r;
                 if (CpuAccess.exitRequest(cpu) != 0 || (u = find(pc, false)) == null) break;
             }
             cpu.pc = pc;
-            return true;
         }
 
         /**
@@ -185,14 +214,14 @@ public final class SoftmmuTcg {
                 // the shared cache is only asked about blocks whose counter reached the threshold (requested)
                 int c = (int) ((pc >>> 1) ^ (pc >>> 13)) & (counts.length - 1);
                 if (counts[c] >= 0) {
-                    if (!count || threshold < 0 || ++counts[c] < threshold) return null;
+                    if (!count || threshold < 0 || ++counts[c] < countThreshold) return null;
                     counts[c] = -1;   // from now on: look the unit up (it may arrive any time from the background thread)
                     if (!request(pc, ppOff)) { counts[c] = 0; return null; }
                 }
                 u = cache.get(key(pc, ppOff));
                 if (u == null || u.vpc != pc || u.ppOff != ppOff) {
                     // not there yet, not translatable, or another (pc, page) sharing the counter: count again
-                    if (--counts[c] < -PATIENCE) counts[c] = 0;
+                    if (--counts[c] < -patience) counts[c] = 0;
                     return null;
                 }
                 counts[c] = -1;   // stays in lookup mode: after an eviction from the jump cache, found again at once
