@@ -298,11 +298,7 @@ final class Commands {
     static void dumpQObject(StringBuilder sb, int indent, Object o) {
         if (o instanceof Map<?, ?> m) {
             // QDict iteration order, as QJson
-            List<String> keys = new ArrayList<>();
-            for (Object k : m.keySet()) keys.add((String) k);
-            List<String> ordered = new ArrayList<>();
-            for (int b = 0; b < 512; b++) for (int i = keys.size() - 1; i >= 0; i--) if (QJson.bucket(keys.get(i)) == b) ordered.add(keys.get(i));
-            for (String k : ordered) {
+            for (String k : QJson.qdictOrder(m.keySet())) {
                 Object v = m.get(k);
                 boolean comp = v instanceof Map || v instanceof List;
                 sb.append(" ".repeat(indent * 4)).append(k.replace('-', ' ')).append(':').append(comp ? '\n' : ' ');

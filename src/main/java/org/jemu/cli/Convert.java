@@ -187,6 +187,9 @@ final class Convert {
         }
     }
 
+    /** Tests: behave as if the native calls were never linked (raw sources are all data for convert). */
+    static volatile boolean rawAsDataForTest;
+
     /** Extent kinds of the (concatenated) source: copy, zero, or left to the target's backing file (-B). */
     private static final int DATA = 0, ZERO = 1, SKIP = 2;
 
@@ -204,10 +207,16 @@ final class Convert {
             return i;
         }
 
-        /** Kind of the run at {@code off} (at most {@code max} bytes, never crossing a source); [kind, length]. */
-        long[] status(long off, long max, boolean hasBacking) throws IOException {
+        /**
+         * Kind of the run at {@code off} (at most {@code max} bytes, never crossing a source); [kind, length].
+         * With {@code noWait} (see {@link #copy}), raw sources are not asked for holes until the native
+         * calls are linked: their runs count as data, and the zero detection leaves the holes' 4 KiB
+         * blocks unallocated exactly as the holes would have been.
+         */
+        long[] status(long off, long max, boolean hasBacking, boolean noWait) throws IOException {
             int i = index(off);
             long in = off - base[i], lim = Math.min(max, base[i + 1] - off);
+            if (noWait && (rawAsDataForTest || !org.jemu.block.file.FileNode.nativeReady()) && nodes.get(i).formatName().equals("raw")) return new long[]{DATA, lim};
             BlockStatus s = nodes.get(i).blockStatus(in, lim);
             long len = Math.min(s.length(), lim);
             if (len <= 0) len = lim;
@@ -328,6 +337,9 @@ final class Convert {
     private static void copy(List<BlockNode> srcList, BlockNode dst, long total, boolean compress, int sparse, boolean zeroInit,
                              boolean hasBacking, int coroutines, boolean ooo, boolean progress) throws IOException {
         Sources srcs = Sources.of(srcList);
+        // Holes and zero blocks give the same output only when zero runs of one 4 KiB block are left
+        // unallocated (-S 4k, the default), into a zero-initialised target without a backing file.
+        boolean noWait = !compress && sparse == 4096 && zeroInit && !hasBacking;
         Progress p = new Progress(progress, total);
         int cores = Runtime.getRuntime().availableProcessors();
         // -m: requests in flight. Uncompressed copies read (and, into raw targets, write) on up to 4 threads;
@@ -353,7 +365,7 @@ final class Convert {
                     long o = off;
                     boolean any = false, anyZero = false;
                     while (o < end) {
-                        long[] st = srcs.status(o, end - o, hasBacking);
+                        long[] st = srcs.status(o, end - o, hasBacking, false);
                         if (st[0] == DATA) { any = true; break; }
                         if (st[0] == ZERO) anyZero = true;
                         o += st[1];
@@ -368,7 +380,7 @@ final class Convert {
                     }
                     off = end;
                 } else {
-                    long[] st = srcs.status(off, end - off, hasBacking);
+                    long[] st = srcs.status(off, end - off, hasBacking, noWait);
                     if (sparse == 0 && st[0] == ZERO) st[0] = DATA;   // -S 0: the output is fully allocated
                     final long fo = off;
                     final int len = (int) st[1];

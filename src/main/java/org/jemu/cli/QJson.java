@@ -20,6 +20,24 @@ public final class QJson {
         return Integer.remainderUnsigned(1103515243 * v + 12345, 512);
     }
 
+    /**
+     * The keys in QDict iteration order: bucket ascending; within a bucket, last inserted first. Each
+     * key's bucket is computed once (this runs interpreted at start-up: 512 passes over the keys cost
+     * milliseconds).
+     */
+    static List<String> qdictOrder(java.util.Collection<?> insertionOrder) {
+        List<String> keys = new ArrayList<>();
+        for (Object k : insertionOrder) keys.add((String) k);
+        int n = keys.size();
+        long[] order = new long[n];
+        // sort key: bucket, then reverse insertion index
+        for (int i = 0; i < n; i++) order[i] = ((long) bucket(keys.get(i)) << 32) | (n - 1 - i);
+        java.util.Arrays.sort(order);
+        List<String> out = new ArrayList<>(n);
+        for (long v : order) out.add(keys.get(n - 1 - (int) v));
+        return out;
+    }
+
     public static String pretty(Object o) {
         StringBuilder sb = new StringBuilder();
         write(sb, o, 0);
@@ -31,22 +49,16 @@ public final class QJson {
     @SuppressWarnings("unchecked")
     private static void write(StringBuilder sb, Object o, int d) {
         if (o instanceof Map<?, ?> m) {
-            List<Map.Entry<String, Object>> es = new ArrayList<>();
-            for (Map.Entry<?, ?> e : m.entrySet()) es.add((Map.Entry<String, Object>) e);
             // QDict order: bucket ascending; within a bucket, last inserted first
-            List<Map.Entry<String, Object>> ordered = new ArrayList<>();
-            for (int b = 0; b < 512; b++) {
-                for (int i = es.size() - 1; i >= 0; i--) if (bucket(es.get(i).getKey()) == b) ordered.add(es.get(i));
-            }
             sb.append('{');
             boolean first = true;
-            for (Map.Entry<String, Object> e : ordered) {
+            for (String k : qdictOrder(m.keySet())) {
                 if (!first) sb.append(',');
                 first = false;
                 indent(sb, d + 1);
-                str(sb, e.getKey());
+                str(sb, k);
                 sb.append(": ");
-                write(sb, e.getValue(), d + 1);
+                write(sb, m.get(k), d + 1);
             }
             indent(sb, d);
             sb.append('}');

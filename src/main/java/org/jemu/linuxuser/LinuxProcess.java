@@ -248,6 +248,8 @@ public final class LinuxProcess {
         System.out.flush();
         System.err.flush();
         Log.out().flush();
+        // -Djemu.exit-hooks=true: exit through the JVM's shutdown hooks (profiling: a JFR recording is dumped)
+        if (Boolean.getBoolean("jemu.exit-hooks")) System.exit(status & 0xff);
         Runtime.getRuntime().halt(status & 0xff);
     }
 }

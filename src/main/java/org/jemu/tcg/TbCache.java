@@ -191,6 +191,20 @@ public final class TbCache<U> {
         return any;
     }
 
+    /** The thread whose counts asked for the latest translation (read racily by the translator: a heuristic). */
+    private volatile Jumps heatSource;
+
+    /**
+     * How often the interpreter has entered the block at {@code pc} (on the thread that requested the latest
+     * translation; hashed, so collisions may over-count): 0 for code the interpreter never ran. The region
+     * discovery explores hot blocks first, so a loop whose blocks are scattered among cold paths stays in one
+     * unit.
+     */
+    public int heat(long pc) {
+        Jumps j = heatSource;
+        return j == null ? 0 : j.counts[j.slot(pc)];
+    }
+
     /** Stops the background thread (end of the guest). */
     public void shutdown() {
         Thread w;
@@ -235,17 +249,23 @@ public final class TbCache<U> {
          * Returns true when a translation was installed meanwhile (synchronous mode): look up again.
          */
         public boolean count(long pc) {
-            if (opts.threshold() < 0) return false;
-            int i = (int) ((pc >>> 1) ^ (pc >>> 13)) & (counts.length - 1);
-            if (++counts[i] >= opts.threshold()) {
-                counts[i] = 0;
+            int t = opts.threshold();
+            if (t < 0) return false;
+            int i = slot(pc);
+            int c = counts[i] + 1;
+            if (c < 0) c = t;   // saturates (the count is also the block's heat, see TbCache#heat)
+            counts[i] = c;
+            if (t <= 1 || c % t == 0) {
                 if (!units.containsKey(pc)) {
+                    heatSource = this;
                     request(pc);
                     return opts.synchronous();
                 }
             }
             return false;
         }
+
+        private int slot(long pc) { return (int) ((pc >>> 1) ^ (pc >>> 13)) & (counts.length - 1); }
 
         /** Adds this thread's dispatch counts to the statistics. */
         public void publish() {

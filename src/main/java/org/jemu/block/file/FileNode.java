@@ -102,6 +102,12 @@ public final class FileNode implements BlockNode {
     /** Starts linking the native calls the file node needs on a background thread (shorter start-up of the tools). */
     public static void preloadNative() { Posix.preload(); }
 
+    /**
+     * Whether the native calls are linked yet (never waits). convert copies a raw source as all data
+     * (its zero detection finds the holes) until they are, instead of waiting for the link.
+     */
+    public static boolean nativeReady() { return Posix.ready(); }
+
     public Path path() { return path; }
     public CacheMode cacheMode() { return cache; }
 

@@ -42,6 +42,9 @@ final class Posix {
 
     private static final Nr NR = System.getProperty("os.name", "").startsWith("Linux") ? Nr.host() : null;
 
+    /** True once the downcall is linked (never blocks). */
+    static boolean ready() { return linked; }
+
     /** False on hosts without the calls (then the file node works without a side descriptor). */
     static boolean available() { return NR != null && Syscall.H != null; }
 
@@ -54,7 +57,9 @@ final class Posix {
         private static MethodHandle link() {
             if (NR == null) return null;
             Linker l = Linker.nativeLinker();
-            return l.defaultLookup().find("syscall").map(s -> l.downcallHandle(s, SYSCALL, Linker.Option.firstVariadicArg(1))).orElse(null);
+            MethodHandle h = l.defaultLookup().find("syscall").map(s -> l.downcallHandle(s, SYSCALL, Linker.Option.firstVariadicArg(1))).orElse(null);
+            linked = true;
+            return h;
         }
     }
 
@@ -71,6 +76,8 @@ final class Posix {
     }
 
     private static volatile boolean preloading;
+    /** Set once linking is over (whatever its outcome): from then on the calls never wait. */
+    private static volatile boolean linked;
 
     /** Links the call on a daemon thread (idempotent); a caller that gets there first waits for the class initialisation. */
     static void preload() {
@@ -78,7 +85,8 @@ final class Posix {
         preloading = true;
         Thread t = new Thread(() -> {
             try {
-                assert Syscall.H != null || Syscall.H == null;
+                MethodHandle h = Syscall.H;   // runs the class initialisation (the link) on this thread
+                if (h == null) linked = true;
             } catch (Throwable ignored) {
                 // the caller that needs the call reports the failure
             }

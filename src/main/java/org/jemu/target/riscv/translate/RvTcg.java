@@ -27,6 +27,7 @@ public final class RvTcg {
         RvTranslator[] tr = new RvTranslator[1];
         this.cache = new TbCache<>(pc -> tr[0].translate(pc), opts);
         tr[0] = new RvTranslator(mem, opts, cache.stats());
+        if (HEAT) tr[0].withHeat(cache::heat);
         self[0] = cache;
     }
 
@@ -57,7 +58,23 @@ public final class RvTcg {
     /** Prints the statistics if {@code -d tb_stats} is on, and stops the translator thread. */
     public void shutdown() {
         if (Log.on(Log.Item.TB_STATS)) printStats(Log.out());
+        if (PROFILE) printProfile();
         cache.shutdown();
+    }
+
+    /** Region discovery guided by the interpreter's block counts (-Djemu.tcg.heat=true; off by default: fewer dispatches but more OSR compiles, measured slower, docs/tcg.md). */
+    static final boolean HEAT = Boolean.parseBoolean(System.getProperty("jemu.tcg.heat", "false"));
+
+    /** -Djemu.tcg.profile=true: counts unit → next pc transitions of the dispatcher, printed at exit (debugging). */
+    static final boolean PROFILE = Boolean.getBoolean("jemu.tcg.profile");
+    private static final java.util.concurrent.ConcurrentHashMap<String, long[]> TRANSITIONS = new java.util.concurrent.ConcurrentHashMap<>();
+    static void profile(long from, long to) {
+        TRANSITIONS.computeIfAbsent(Long.toHexString(from) + " -> " + Long.toHexString(to), k -> new long[1])[0]++;
+    }
+    static void printProfile() {
+        TRANSITIONS.entrySet().stream()
+                .sorted((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0])).limit(40)
+                .forEach(e -> System.err.println("tcg-profile " + e.getValue()[0] + " " + e.getKey()));
     }
 
     /** Nesting depth of {@link #nest} per hart (bounds the Java stack a guest's call chain may use). */
@@ -110,6 +127,7 @@ public final class RvTcg {
                     cpu.pc = r & ~RvUnit.INTERP;
                     return true;
                 }
+                if (PROFILE) profile(u.entryPc(), r);
                 pc = r;
                 if (CpuAccess.exitRequest(cpu) != 0 || (u = jumps.lookup(pc)) == null) break;
             }

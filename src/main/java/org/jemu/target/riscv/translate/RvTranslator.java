@@ -107,6 +107,23 @@ public final class RvTranslator {
         this.stats = stats;
     }
 
+    /** Interpreter entry counts per block start (e.g. {@link org.jemu.tcg.TbCache#heat}); null = none known. */
+    private volatile java.util.function.LongToIntFunction heat;
+
+    /** Lets region discovery explore the blocks the interpreter ran most first (see {@link #discover}). */
+    public RvTranslator withHeat(java.util.function.LongToIntFunction heat) {
+        this.heat = heat;
+        return this;
+    }
+
+    /** Exploration cost of a block start from its heat: hotter blocks first (dominates distance and call penalty). */
+    long coldness(long pc) {
+        var h = heat;
+        if (h == null) return 0;
+        int n = h.applyAsInt(pc);
+        return (long) Integer.numberOfLeadingZeros(Math.max(0, n)) << 42;   // log2 buckets: 0 → 32, 1 → 31, …
+    }
+
     /** Whether the translator emits {@code in} inline (others end the block and run in the interpreter). */
     public static boolean supported(Insn in) {
         return switch (in.fmt) {
@@ -162,6 +179,10 @@ public final class RvTranslator {
     /** Exploration cost added to the bodies of called functions. */
     static final long CALL_PENALTY = 1L << 40;
 
+    private long[] item(long pc, long penalty, long entry) {
+        return new long[]{pc, penalty, coldness(pc) + penalty + Math.min(Math.abs(pc - entry), 1L << 39)};
+    }
+
     Region discover(long entry, int cap, int budget) {
         int est = 0;
         TreeMap<Long, Decoder.Op> insns = new TreeMap<>();
@@ -170,14 +191,16 @@ public final class RvTranslator {
         // Nearest code first (loops are compact around their head); the bodies of called functions only with
         // what budget is left: they are penalised, so a region covers a hot loop rather than the cold code
         // after it.
-        java.util.PriorityQueue<long[]> work = new java.util.PriorityQueue<>((a, b) -> Long.compare(a[1], b[1]));
-        work.add(new long[]{entry, 0});
+        // With heat known (interpreter entry counts), hotter blocks come before all of that: a loop whose
+        // blocks are scattered among cold paths (glibc's memcmp, qsort's partition) stays in one unit.
+        java.util.PriorityQueue<long[]> work = new java.util.PriorityQueue<>((a, b) -> Long.compare(a[2], b[2]));
+        work.add(new long[]{entry, 0, 0});
         leaders.add(entry);
         List<long[]> edges = new ArrayList<>(); // {from, to}
         while (!work.isEmpty()) {
             long[] w = work.poll();
             long pc = w[0];
-            long penalty = w[1] >= CALL_PENALTY ? CALL_PENALTY : 0;
+            long penalty = w[1];
             while (true) {
                 if (insns.containsKey(pc)) { leaders.add(pc); break; }
                 if (insns.size() >= cap || est >= budget) { stops.putIfAbsent(pc, false); break; }
@@ -190,21 +213,21 @@ public final class RvTranslator {
                 if (in.isBranch()) {
                     long t = pc + op.imm();
                     edges.add(new long[]{pc, t});
-                    if (leaders.add(t)) work.add(new long[]{t, penalty + Math.abs(t - entry)});
-                    if (leaders.add(next)) work.add(new long[]{next, penalty + Math.abs(next - entry)});
+                    if (leaders.add(t)) work.add(item(t, penalty, entry));
+                    if (leaders.add(next)) work.add(item(next, penalty, entry));
                     break;
                 }
                 if (in == Insn.JAL) {
                     long t = pc + op.imm();
                     edges.add(new long[]{pc, t});
                     boolean call = op.rd() != 0;
-                    if (leaders.add(t)) work.add(new long[]{t, (call ? CALL_PENALTY : penalty) + Math.abs(t - entry)});
+                    if (leaders.add(t)) work.add(item(t, call ? CALL_PENALTY : penalty, entry));
                     // a call's return address is a likely re-entry point (the callee returns there)
-                    if (call && leaders.add(next)) work.add(new long[]{next, penalty + Math.abs(next - entry)});
+                    if (call && leaders.add(next)) work.add(item(next, penalty, entry));
                     break;
                 }
                 if (in == Insn.JALR) {
-                    if (op.rd() != 0 && leaders.add(next)) work.add(new long[]{next, penalty + Math.abs(next - entry)});
+                    if (op.rd() != 0 && leaders.add(next)) work.add(item(next, penalty, entry));
                     break;
                 }
                 pc = next;

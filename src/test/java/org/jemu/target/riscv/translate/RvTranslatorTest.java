@@ -102,6 +102,44 @@ class RvTranslatorTest {
         }
     }
 
+    /** A loop whose hot half lies beyond a long cold path: with the interpreter's block counts it stays in one unit. */
+    @Test
+    void heatKeepsAScatteredLoopInOneUnit() {
+        TcgOptions small = new TcgOptions(0, true, 1 << 20, 16);
+        RvAsm a = new RvAsm();
+        a.addi(11, 0, 0);
+        a.addi(12, 0, 100);
+        int loop = a.pc();
+        a.addi(11, 11, 1);
+        int branch = a.pc();
+        a.bne(11, 0, branch + 4 + 4 * 31);   // always taken: the hot path is far away
+        for (int i = 0; i < 30; i++) a.addi(20, 20, 1);   // cold
+        a.ebreak();
+        int hot = a.pc();
+        assertEquals(branch + 4 + 4 * 31, hot);
+        a.addi(10, 10, 3);
+        a.blt(11, 12, loop);
+        a.ebreak();
+        for (boolean withHeat : new boolean[]{false, true}) {
+            TestMemory m = new TestMemory(0x1000, 0xf000);
+            m.put(0x1000, a.bytes());
+            RvTranslator t = new RvTranslator(m.model, small, null);
+            if (withHeat) t.withHeat(pc -> pc == 0x1000 + hot || pc == 0x1000 + loop ? 100 : 0);
+            Translation<RvUnit> tr = t.translate(0x1000);
+            RiscvCpu s = m.cpu(0x1000);
+            long next = tr.unit().exec(s, 0x1000);
+            if (withHeat) {
+                assertEquals(0x1000 + hot + 8, next & ~RvUnit.INTERP, "the whole loop ran in the unit");
+                assertEquals(100, s.x[11]);
+                assertEquals(300, s.x[10]);
+            } else {
+                assertEquals(0x1000 + hot, next, "nearest-first discovery spent the cap on the cold path");
+                assertEquals(1, s.x[11]);
+            }
+            assertEquals(0, s.x[20]);
+        }
+    }
+
     /** Runs the code at 0x1000 translated; returns the exit (pc | INTERP) and leaves the state in {@code s[0]}. */
     private static long runOnce(TestMemory m, RvAsm a, RiscvCpu[] s) {
         m.put(0x1000, a.bytes());

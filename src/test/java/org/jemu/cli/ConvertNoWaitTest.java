@@ -1,0 +1,57 @@
+package org.jemu.cli;
+
+import org.jemu.testutil.Jemu;
+import org.jemu.testutil.Need;
+import org.junit.jupiter.api.Test;
+
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+
+import static org.jemu.block.qcow2.ImgTestSupport.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * convert copies a raw source as all data until the native calls (SEEK_DATA) are linked, relying on its
+ * zero detection: the output must then be what qemu-img convert makes — same content, same allocation
+ * (qemu-img map) — for qcow2 and raw targets, with holes, zero blocks written as data, data, and an
+ * unaligned tail.
+ */
+class ConvertNoWaitTest {
+    @Test
+    void rawSourceAsDataGivesQemuImgsAllocation() throws Exception {
+        Need.tool("qemu-img");
+        Path dir = Jemu.home().resolve("target/convert-nowait");
+        Files.createDirectories(dir);
+        Path src = dir.resolve("s.raw");
+        Files.deleteIfExists(src);
+        Random r = new Random(3);
+        try (RandomAccessFile f = new RandomAccessFile(src.toFile(), "rw")) {
+            byte[] d = new byte[300_000];
+            r.nextBytes(d);
+            f.write(d);                                   // data, unaligned end
+            f.seek(5 << 20); f.write(new byte[64 << 10]); // zero blocks written as data
+            f.seek((5 << 20) + (80 << 10)); f.write(d, 0, 12_345);
+            f.seek(9L << 20); f.write(d, 0, 4096);        // one data block between holes
+            f.setLength((16L << 20) + 1000);              // trailing hole, unaligned size
+        }
+        try {
+            for (String fmt : new String[]{"qcow2", "raw"}) {
+                for (boolean asData : new boolean[]{true, false}) {
+                    Convert.rawAsDataForTest = asData;
+                    Path j = dir.resolve("j-" + asData + "." + fmt), q = dir.resolve("q." + fmt);
+                    Files.deleteIfExists(j); Files.deleteIfExists(q);
+                    assertEquals(0, Img.run(new String[]{"convert", "-f", "raw", "-O", fmt, src.toString(), j.toString()}));
+                    assertEquals(0, tool(dir, "qemu-img", "convert", "-f", "raw", "-O", fmt, src.toString(), q.toString()).rc());
+                    assertEquals(0, tool(dir, "qemu-img", "compare", "-f", "raw", "-F", fmt, src.toString(), j.toString()).rc());
+                    Res mj = tool(dir, "qemu-img", "map", "-f", fmt, "--output=json", j.toString());
+                    Res mq = tool(dir, "qemu-img", "map", "-f", fmt, "--output=json", q.toString());
+                    assertEquals(mq.out(), mj.out(), fmt + " allocation, source as data: " + asData);
+                }
+            }
+        } finally {
+            Convert.rawAsDataForTest = false;
+        }
+    }
+}
