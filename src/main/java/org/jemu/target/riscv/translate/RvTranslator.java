@@ -256,7 +256,8 @@ public final class RvTranslator {
             if (r.insns().isEmpty()) return null;
             String name = "TB_" + Long.toHexString(entry) + "_" + SEQ.incrementAndGet();
             ClassData cd = new ClassData();
-            byte[] bytes = emitClass(r, name, cd);
+            byte[] bytes = FRAMES ? emitClass(r, name, cd, true) : null;
+            if (bytes == null) bytes = emitClass(r, name, cd = new ClassData(), false);
             int codeLen = codeLength(bytes);
             if (codeLen > MAX_CODE && cap > 4) {
                 cap = Math.max(4, r.insns().size() / 2);
@@ -266,8 +267,18 @@ public final class RvTranslator {
             }
             RvUnit unit;
             try {
-                var lk = LOOKUP.defineHiddenClassWithClassData(bytes, cd.values(), true);
-                unit = (RvUnit) lk.findConstructor(lk.lookupClass(), MethodType.methodType(void.class)).invoke();
+                unit = define(bytes, cd);
+            } catch (VerifyError e) {
+                // our own stack map frames did not hold for this unit: the JDK's generator instead
+                if (stats != null) stats.frameFallbacks.increment();
+                bytes = emitClass(r, name, cd = new ClassData(), false);
+                try {
+                    unit = define(bytes, cd);
+                } catch (Error | RuntimeException e2) {
+                    throw e2;
+                } catch (Throwable e2) {
+                    throw new IllegalStateException("defining translated unit " + name, e2);
+                }
             } catch (Error | RuntimeException e) {
                 throw e;
             } catch (Throwable e) {
@@ -282,6 +293,11 @@ public final class RvTranslator {
             long[] covered = r.leaderList().stream().mapToLong(Long::longValue).filter(l -> l != entry).toArray();
             return new Translation<>(unit, entries, pages, r.insns().size(), codeLen, name, covered);
         }
+    }
+
+    private static RvUnit define(byte[] bytes, ClassData cd) throws Throwable {
+        var lk = LOOKUP.defineHiddenClassWithClassData(bytes, cd.values(), true);
+        return (RvUnit) lk.findConstructor(lk.lookupClass(), MethodType.methodType(void.class)).invoke();
     }
 
     private void logRegion(Region r, String name, int codeLen) {
@@ -304,17 +320,48 @@ public final class RvTranslator {
         return 0;
     }
 
-    private byte[] emitClass(Region r, String name, ClassData cd) {
+    /**
+     * Whether the translator writes the StackMapTable itself (-Djemu.tcg.frames=false: the JDK's generator,
+     * which costs several ms of translator CPU per unit and seconds of C2 time compiling the generator).
+     */
+    static final boolean FRAMES = Boolean.parseBoolean(System.getProperty("jemu.tcg.frames", "true"));
+    private static final ClassFile CF_OWN_FRAMES = ClassFile.of(ClassFile.StackMapsOption.DROP_STACK_MAPS);
+
+    /**
+     * The class for region {@code r}; with {@code ownFrames}, stack map frames written by {@link Frames}
+     * (null when its invariant does not hold for this unit), else computed by the JDK's generator.
+     */
+    private byte[] emitClass(Region r, String name, ClassData cd, boolean ownFrames) {
         ClassDesc self = ClassDesc.of(RvTranslator.class.getPackageName() + "." + name);
-        return ClassFile.of().build(self, clb -> {
+        if (ownFrames) {
+            try {
+                return CF_OWN_FRAMES.build(self, clb -> classBody(clb, r, cd, self, true));
+            } catch (Frames.Unsupported e) {
+                if (stats != null) stats.frameFallbacks.increment();
+                return null;
+            }
+        }
+        return ClassFile.of().build(self, clb -> classBody(clb, r, cd, self, false));
+    }
+
+    private void classBody(java.lang.classfile.ClassBuilder clb, Region r, ClassData cd, ClassDesc self, boolean ownFrames) {
+        {
             clb.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SUPER);
             clb.withSuperclass(CD_UNIT);
             clb.withMethodBody(ConstantDescs.INIT_NAME, ConstantDescs.MTD_void, ClassFile.ACC_PUBLIC,
                     cb -> cb.aload(0).invokespecial(CD_UNIT, ConstantDescs.INIT_NAME, ConstantDescs.MTD_void).return_());
             clb.withMethodBody("entryPc", MethodTypeDesc.of(CD_long), ClassFile.ACC_PUBLIC,
                     cb -> cb.loadConstant(r.entry()).lreturn());
-            clb.withMethodBody("exec", MT_EXEC, ClassFile.ACC_PUBLIC, cb -> new Emitter(cb, r, cd).emit());
-        });
+            if (!ownFrames) {
+                clb.withMethodBody("exec", MT_EXEC, ClassFile.ACC_PUBLIC, cb -> new Emitter(cb, r, cd).emit());
+            } else {
+                clb.withMethodBody("exec", MT_EXEC, ClassFile.ACC_PUBLIC, cb -> {
+                    Frames fr = new Frames(self, CD_CPU, Map.of(XA, CD_LONGS, FA, CD_LONGS, FPS, CD_FPSTATE));
+                    cb.transforming(fr, inner -> new Emitter(inner, r, cd).emit());
+                    cb.with(fr.table());
+                });
+            }
+        }
     }
 
     /** Emits the body of exec(RiscvCpu, long) for one region. */
@@ -408,6 +455,9 @@ public final class RvTranslator {
             }
             memEntry();
             cb.loadConstant(LOOP_BUDGET).istore(BUDGET);
+            // every temporary initialised here, so each local has one type from here on (one uniform stack
+            // map frame, see Frames)
+            cb.lconst_0().lstore(ADDR).lconst_0().lstore(XPC).lconst_0().lstore(TMP).iconst_0().istore(RM);
             // single entry (keeps loops reducible, so C2 optimises them as loops)
             cb.goto_(labels.get(r.entry()));
 
