@@ -21,6 +21,10 @@ import java.lang.classfile.CodeBuilder;
 import java.lang.classfile.Label;
 import java.lang.classfile.MethodModel;
 import java.lang.classfile.Opcode;
+import java.lang.classfile.attribute.StackMapFrameInfo;
+import java.lang.classfile.attribute.StackMapFrameInfo.ObjectVerificationTypeInfo;
+import java.lang.classfile.attribute.StackMapFrameInfo.SimpleVerificationTypeInfo;
+import java.lang.classfile.attribute.StackMapFrameInfo.VerificationTypeInfo;
 import java.lang.classfile.instruction.SwitchCase;
 import java.lang.constant.ClassDesc;
 import java.lang.constant.ConstantDescs;
@@ -328,15 +332,15 @@ public final class RvTranslator {
     private static final ClassFile CF_OWN_FRAMES = ClassFile.of(ClassFile.StackMapsOption.DROP_STACK_MAPS);
 
     /**
-     * The class for region {@code r}; with {@code ownFrames}, stack map frames written by {@link Frames}
-     * (null when its invariant does not hold for this unit), else computed by the JDK's generator.
+     * The class for region {@code r}; with {@code ownFrames}, stack map frames written by the translator
+     * (see {@link Emitter#frames}; null when they cannot be written), else computed by the JDK's generator.
      */
-    private byte[] emitClass(Region r, String name, ClassData cd, boolean ownFrames) {
+    byte[] emitClass(Region r, String name, ClassData cd, boolean ownFrames) {
         ClassDesc self = ClassDesc.of(RvTranslator.class.getPackageName() + "." + name);
         if (ownFrames) {
             try {
                 return CF_OWN_FRAMES.build(self, clb -> classBody(clb, r, cd, self, true));
-            } catch (Frames.Unsupported e) {
+            } catch (IllegalArgumentException e) {   // e.g. two recorded labels at one bytecode index
                 if (stats != null) stats.frameFallbacks.increment();
                 return null;
             }
@@ -356,9 +360,9 @@ public final class RvTranslator {
                 clb.withMethodBody("exec", MT_EXEC, ClassFile.ACC_PUBLIC, cb -> new Emitter(cb, r, cd).emit());
             } else {
                 clb.withMethodBody("exec", MT_EXEC, ClassFile.ACC_PUBLIC, cb -> {
-                    Frames fr = new Frames(self, CD_CPU, Map.of(XA, CD_LONGS, FA, CD_LONGS, FPS, CD_FPSTATE));
-                    cb.transforming(fr, inner -> new Emitter(inner, r, cd).emit());
-                    cb.with(fr.table());
+                    Emitter em = new Emitter(cb, r, cd);
+                    em.emit();
+                    cb.with(em.frames(self));
                 });
             }
         }
@@ -463,7 +467,7 @@ public final class RvTranslator {
 
             for (int bi = 0; bi < r.leaderList().size(); bi++) {
                 long pc = r.leaderList().get(bi);
-                cb.labelBinding(labels.get(pc));
+                cd.bind(cb, labels.get(pc));
                 if (r.loopHeads().get(bi)) {
                     // exit requests, and a bounded number of iterations per call: returning now and then lets
                     // HotSpot use (and replace after a deoptimisation) the normal compiled method instead of
@@ -471,22 +475,65 @@ public final class RvTranslator {
                     Label leave = cb.newLabel(), go = cb.newLabel();
                     cb.iinc(BUDGET, -1).iload(BUDGET).ifle(leave);
                     cb.aload(CPU).invokestatic(CD_ACCESS, "exitRequest", MT_CPU_I).ifeq(go);
-                    cb.labelBinding(leave);
+                    cd.bind(cb, leave);
                     exitTo(pc);
-                    cb.labelBinding(go);
+                    cd.bind(cb, go);
                 }
                 emitBlock(pc);
             }
 
             for (Object[] s : stubs) {
-                cb.labelBinding((Label) s[0]);
+                cd.bind(cb, (Label) s[0]);
                 exitTo((Long) s[1]);
             }
 
             // the shared exit: write back what the region may have changed
-            cb.labelBinding(exit);
+            cd.bind(cb, exit);
             writeBack();
             cb.lload(XPC).lreturn();
+        }
+
+        /**
+         * The StackMapTable of the emitted code, written without data-flow analysis: every local is stored in
+         * the straight-line prologue and always with one type, and every label (all bound through
+         * {@link ClassData#bind}, the memory model's too) is reached with an empty operand stack — so one frame,
+         * the same at every label, is right. A label bound otherwise, or a wrong frame, fails verification
+         * when the class is defined and the translator rebuilds the unit with the JDK's generator.
+         */
+        java.lang.classfile.attribute.StackMapTableAttribute frames(ClassDesc self) {
+            List<VerificationTypeInfo> vt = new ArrayList<>();
+            vt.add(ObjectVerificationTypeInfo.of(self));                          // 0 this
+            vt.add(ObjectVerificationTypeInfo.of(CD_CPU));                        // 1 cpu
+            vt.add(SimpleVerificationTypeInfo.LONG);                              // 2 pc
+            vt.add(ObjectVerificationTypeInfo.of(CD_LONGS));                      // 4 XA
+            vt.add(ObjectVerificationTypeInfo.of(CD_LONGS));                      // 5 FA
+            vt.add(SimpleVerificationTypeInfo.LONG);                              // 6 ADDR
+            vt.add(usesFp ? ObjectVerificationTypeInfo.of(CD_FPSTATE) : SimpleVerificationTypeInfo.TOP); // 8 FPS
+            vt.add(SimpleVerificationTypeInfo.LONG);                              // 9 XPC
+            vt.add(SimpleVerificationTypeInfo.LONG);                              // 11 TMP
+            vt.add(SimpleVerificationTypeInfo.TOP);                               // 13 REF (never stored)
+            vt.add(SimpleVerificationTypeInfo.INTEGER);                           // 14 RM
+            vt.add(SimpleVerificationTypeInfo.INTEGER);                           // 15 BUDGET
+            for (int i = 1; i < 32; i++) longOrTop(vt, xUsed.get(i));             // XBASE…
+            for (int i = 0; i < 32; i++) longOrTop(vt, fUsed.get(i));             // FBASE…
+            int ul = mem.unitLocals();
+            for (int b = 0; b < 32 && ul > 0; b++) {
+                for (int k = 0; k < ul; k++) longOrTop(vt, memBases.get(b));    // MEMBASE…
+            }
+            while (vt.getLast() == SimpleVerificationTypeInfo.TOP) vt.removeLast();
+            List<VerificationTypeInfo> locals = List.copyOf(vt);
+            List<StackMapFrameInfo> frames = new ArrayList<>(cd.boundLabels().size());
+            for (Label l : cd.boundLabels()) frames.add(StackMapFrameInfo.of(l, locals, List.of()));
+            return java.lang.classfile.attribute.StackMapTableAttribute.of(frames);
+        }
+
+        private static void longOrTop(List<VerificationTypeInfo> vt, boolean isLong) {
+            if (isLong) {
+                vt.add(SimpleVerificationTypeInfo.LONG);
+            } else {
+                vt.add(SimpleVerificationTypeInfo.TOP);
+                vt.add(SimpleVerificationTypeInfo.TOP);
+            }
         }
 
         /**
