@@ -54,4 +54,47 @@ class ConvertNoWaitTest {
             Convert.rawAsDataForTest = false;
         }
     }
+
+    /** -Djemu.convert.parallel-writes=true (writes on the pool threads): the same images as qemu-img's. */
+    @Test
+    void parallelWritesGiveQemuImgsImage() throws Exception {
+        Need.tool("qemu-img");
+        Path dir = Jemu.home().resolve("target/convert-parallel");
+        Files.createDirectories(dir);
+        Path src = dir.resolve("p.raw");
+        Files.deleteIfExists(src);
+        Random r = new Random(4);
+        try (RandomAccessFile f = new RandomAccessFile(src.toFile(), "rw")) {
+            byte[] d = new byte[5 << 20];
+            r.nextBytes(d);
+            f.write(d);
+            f.seek(7L << 20); f.write(d, 0, 3 << 20);
+            f.seek(12L << 20); f.write(new byte[1 << 20]);
+            f.seek(14L << 20); f.write(d, 0, 777_777);
+            f.setLength((24L << 20) + 512);
+        }
+        System.setProperty("jemu.convert.parallel-writes", "true");
+        try {
+            for (String fmt : new String[]{"qcow2", "raw"}) {
+                for (String[] extra : new String[][]{{}, {"-m", "1"}, {"-m", "16", "-W"}}) {
+                    Path j = dir.resolve("j." + fmt), q = dir.resolve("q." + fmt);
+                    Files.deleteIfExists(j); Files.deleteIfExists(q);
+                    java.util.List<String> a = new java.util.ArrayList<>(java.util.List.of("convert", "-f", "raw", "-O", fmt));
+                    a.addAll(java.util.List.of(extra));
+                    a.add(src.toString()); a.add(j.toString());
+                    assertEquals(0, Img.run(a.toArray(String[]::new)));
+                    assertEquals(0, tool(dir, "qemu-img", "convert", "-f", "raw", "-O", fmt, src.toString(), q.toString()).rc());
+                    assertEquals(0, tool(dir, "qemu-img", "compare", "-f", "raw", "-F", fmt, src.toString(), j.toString()).rc());
+                    if (fmt.equals("qcow2")) assertEquals(0, tool(dir, "qemu-img", "check", j.toString()).rc());
+                    if (extra.length == 0) {
+                        Res mj = tool(dir, "qemu-img", "map", "-f", fmt, "--output=json", j.toString());
+                        Res mq = tool(dir, "qemu-img", "map", "-f", fmt, "--output=json", q.toString());
+                        assertEquals(mq.out(), mj.out(), fmt + " allocation and layout");
+                    }
+                }
+            }
+        } finally {
+            System.clearProperty("jemu.convert.parallel-writes");
+        }
+    }
 }

@@ -1376,7 +1376,9 @@ public final class Qcow2Node implements BlockNode {
         int clusters = (int) (((long) newSize * 8 + cs - 1) >>> cb);
         long nw = allocClusters(clusters);
         long[] nl = Arrays.copyOf(l1, newSize);
-        ByteBuffer b = ByteBuffer.allocate(clusters * cs);
+        // the table's own bytes only, as QEMU writes it (qcow2_grow_l1_table): the file of a new image ends
+        // right after its L1 table, so image-end-offset and the file length agree with qemu-img's
+        ByteBuffer b = ByteBuffer.allocate(newSize * 8);
         b.asLongBuffer().put(nl);
         file.write(nw, b);
         file.flush();

@@ -177,7 +177,7 @@ final class QcowHeader {
 
     /**
      * Encodes the whole first cluster as QEMU writes it (qcow2_update_header): the header, then the
-     * backing format extension, the feature name table (v3), kept extensions, the end marker and the
+     * backing format extension, the feature name table (v3, clusters over 4 KiB), kept extensions, the end marker and the
      * backing file name. Throws if it does not fit in one cluster.
      */
     byte[] encode() throws BlockException {
@@ -197,7 +197,8 @@ final class QcowHeader {
         }
         try {
             if (backingFormat != null) putExt(b, QCOW2_EXT_MAGIC_BACKING_FORMAT, backingFormat.getBytes(StandardCharsets.UTF_8));
-            if (version >= 3) putExt(b, QCOW2_EXT_MAGIC_FEATURE_TABLE, featureTable());
+            // QEMU 7.2 leaves the feature name table out of images with clusters of 4 KiB or less
+            if (version >= 3 && cs > 4096) putExt(b, QCOW2_EXT_MAGIC_FEATURE_TABLE, featureTable());
             for (Object[] e : otherExtensions) putExt(b, (int) e[0], (byte[]) e[1]);
             b.putInt(QCOW2_EXT_MAGIC_END).putInt(0);
             if (backingFile != null) {

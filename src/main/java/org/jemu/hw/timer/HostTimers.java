@@ -26,23 +26,54 @@ public final class HostTimers {
     /** Nanoseconds since the emulator started (monotonic). */
     public static long nanos() { return System.nanoTime() - ORIGIN; }
 
-    /** A re-armable one-shot timer. */
+    /**
+     * A re-armable one-shot timer. The callback runs once the latest deadline has passed (on the timer
+     * thread). Re-arming is cheap for the common case of a guest pushing its timer further out (Linux
+     * programs the next event at every tick and idle entry): while an earlier expiry is already scheduled
+     * nothing is queued; that expiry finds the deadline not reached yet and re-schedules itself for it.
+     * Only a deadline earlier than the scheduled expiry replaces it.
+     */
     public static final class Timer {
+        private static final long NONE = Long.MAX_VALUE;
         private final Runnable callback;
         private ScheduledFuture<?> pending;
+        /** When the pending expiry fires (valid while pending != null). */
+        private long scheduledAt;
+        /** The armed deadline, NONE when disarmed. */
+        private long deadline = NONE;
 
         public Timer(Runnable callback) { this.callback = callback; }
 
         /** Arms the timer to fire at {@link #nanos()} == {@code deadline} (immediately if already past). */
         public synchronized void mod(long deadline) {
+            this.deadline = deadline;
+            if (pending != null && scheduledAt <= deadline) return;   // fires no later; expire() re-arms
             if (pending != null) pending.cancel(false);
-            long delay = Math.max(0, deadline - nanos());
-            pending = EXEC.schedule(callback, delay, TimeUnit.NANOSECONDS);
+            schedule(deadline);
         }
 
         public synchronized void del() {
-            if (pending != null) pending.cancel(false);
-            pending = null;
+            deadline = NONE;   // a pending expiry finds nothing to do
+        }
+
+        /** Bumped at every schedule: an expiry that was replaced (cancelled too late) does nothing. */
+        private long generation;
+
+        private void schedule(long at) {
+            scheduledAt = at;
+            long g = ++generation;
+            pending = EXEC.schedule(() -> expire(g), Math.max(0, at - nanos()), TimeUnit.NANOSECONDS);
+        }
+
+        private void expire(long g) {
+            synchronized (this) {
+                if (g != generation) return;
+                pending = null;
+                if (deadline == NONE) return;
+                if (nanos() < deadline) { schedule(deadline); return; }
+                deadline = NONE;
+            }
+            callback.run();
         }
     }
 }

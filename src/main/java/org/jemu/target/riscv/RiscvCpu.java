@@ -105,6 +105,19 @@ public final class RiscvCpu {
         if (tcg != null) tcg.flush();
     }
 
+    /**
+     * Drops the decoded blocks that belong to one paged address space (system mode: {@link #codeCtx} with
+     * bits 0 and 1 set), keeping those of global pages and of M-mode/bare code (executing thread).
+     */
+    public void dropAddressSpaceBlocks() {
+        Block[] bs = blocks;
+        for (int i = 0; i < bs.length; i++) {
+            Block b = bs[i];
+            if (b != null && (b.ctx & 3) == 3) bs[i] = null;
+        }
+        if (tcg != null) tcg.invalidate(0, -1L);
+    }
+
     /** fence.i on this hart (executing thread). */
     void fenceI() {
         if (!coherentCode) flushCode();

@@ -431,7 +431,10 @@ public final class PrivCsrs extends Csrs {
         if (c.priv == PRV_U || (c.priv == PRV_S && (mstatus & TVM) != 0)) return Trap.ILLEGAL_INSN;
         if (allAddrs) {
             mmu.flushAll();
-            c.flushCode();
+            // one address space (rs2 = ASID): global mappings stay (privileged spec 4.2.1), and so do the
+            // blocks decoded from them (the kernel's) and the M-mode/bare ones
+            if (allAsids) c.flushCode();
+            else c.dropAddressSpaceBlocks();
         } else {
             mmu.flushPage(vaddr);
             c.dropBlocks(vaddr & ~0xfffL, 4096);
