@@ -325,8 +325,8 @@ public final class RvTranslator {
     }
 
     /**
-     * Whether the translator writes the StackMapTable itself (-Djemu.tcg.frames=false: the JDK's generator,
-     * which costs several ms of translator CPU per unit and seconds of C2 time compiling the generator).
+     * Whether the translator writes the StackMapTable itself (-Djemu.tcg.frames=false: the JDK's
+     * StackMapGenerator, a data-flow analysis per unit; see docs/tcg.md for the figures).
      */
     static final boolean FRAMES = Boolean.parseBoolean(System.getProperty("jemu.tcg.frames", "true"));
     private static final ClassFile CF_OWN_FRAMES = ClassFile.of(ClassFile.StackMapsOption.DROP_STACK_MAPS);
@@ -460,7 +460,7 @@ public final class RvTranslator {
             memEntry();
             cb.loadConstant(LOOP_BUDGET).istore(BUDGET);
             // every temporary initialised here, so each local has one type from here on (one uniform stack
-            // map frame, see Frames)
+            // map frame, see frames())
             cb.lconst_0().lstore(ADDR).lconst_0().lstore(XPC).lconst_0().lstore(TMP).iconst_0().istore(RM);
             // single entry (keeps loops reducible, so C2 optimises them as loops)
             cb.goto_(labels.get(r.entry()));
