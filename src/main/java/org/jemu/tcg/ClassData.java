@@ -1,5 +1,7 @@
 package org.jemu.tcg;
 
+import java.lang.classfile.CodeBuilder;
+import java.lang.classfile.Label;
 import java.lang.constant.ClassDesc;
 import java.lang.constant.ConstantDescs;
 import java.lang.constant.DirectMethodHandleDesc;
@@ -36,4 +38,20 @@ public final class ClassData {
     }
 
     public List<Object> values() { return List.copyOf(values); }
+
+    private final List<Label> bound = new ArrayList<>();
+
+    /**
+     * Binds {@code label} here and records it: generated code whose labels are all bound through this method
+     * (with an empty operand stack and the unit's fixed local types) gets its stack map frames written by the
+     * translator; a label bound otherwise makes the unit fail verification and fall back to the JDK's frame
+     * generator.
+     */
+    public void bind(CodeBuilder cb, Label label) {
+        cb.labelBinding(label);
+        bound.add(label);
+    }
+
+    /** The labels bound through {@link #bind}, in order. */
+    public List<Label> boundLabels() { return bound; }
 }

@@ -109,13 +109,13 @@ public final class PageTableMemory implements GuestMemoryModel {
         cb.lload(addrSlot).loadConstant(PAGE_BITS).lushr().lload(cached).lcmp().ifne(miss);
         if (size > 1) cb.lload(addrSlot).loadConstant(PAGE_MASK).land().loadConstant(PAGE_MASK + 1 - size).lcmp().ifgt(slow);
         cb.goto_(hit);
-        cb.labelBinding(miss);
+        cd.bind(cb, miss);
         cb.loadConstant(cd.constant(flags, ConstantDescs.CD_byte.arrayType().arrayType()))
           .loadConstant(this.size).lload(addrSlot).loadConstant(size).loadConstant(bit).loadConstant(l2Bits)
           .invokestatic(CD_SELF, "page", MT_PAGE)
           .dup2().lstore(cached)
           .lconst_0().lcmp().iflt(slow);
-        cb.labelBinding(hit);
+        cd.bind(cb, hit);
         cb.lload(addrSlot).loadConstant(guestBase).ladd();
     }
 

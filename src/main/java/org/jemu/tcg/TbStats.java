@@ -11,6 +11,8 @@ public final class TbStats {
     public final LongAdder translateNanos = new LongAdder();
     public final LongAdder failedTranslations = new LongAdder();
     public final LongAdder splitRetries = new LongAdder();
+    /** Units whose own stack map frames could not be used (built with the JDK's generator instead). */
+    public final LongAdder frameFallbacks = new LongAdder();
     /** Requests dropped because a unit installed after them runs through that pc. */
     public final LongAdder droppedRequests = new LongAdder();
     public final LongAdder flushes = new LongAdder();
@@ -36,6 +38,7 @@ public final class TbStats {
                 units == 0 ? 0.0 : (double) bytecodeBytes.sum() / units);
         out.printf("  time translating        %.1f ms (%.0f us per unit)%n", translateNanos.sum() / 1e6,
                 units == 0 ? 0.0 : translateNanos.sum() / 1e3 / units);
+        out.printf("  stack map fallbacks     %d (units built with the JDK's frame generator)%n", frameFallbacks.sum());
         out.printf("  dispatches              %d into translated code, %d interpreted blocks (hit rate %.2f%%)%n",
                 hits, misses, hits + misses == 0 ? 0.0 : 100.0 * hits / (hits + misses));
         out.printf("  exits to interpreter    %d%n", helperExits.sum());

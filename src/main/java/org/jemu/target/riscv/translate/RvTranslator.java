@@ -21,6 +21,10 @@ import java.lang.classfile.CodeBuilder;
 import java.lang.classfile.Label;
 import java.lang.classfile.MethodModel;
 import java.lang.classfile.Opcode;
+import java.lang.classfile.attribute.StackMapFrameInfo;
+import java.lang.classfile.attribute.StackMapFrameInfo.ObjectVerificationTypeInfo;
+import java.lang.classfile.attribute.StackMapFrameInfo.SimpleVerificationTypeInfo;
+import java.lang.classfile.attribute.StackMapFrameInfo.VerificationTypeInfo;
 import java.lang.classfile.instruction.SwitchCase;
 import java.lang.constant.ClassDesc;
 import java.lang.constant.ConstantDescs;
@@ -256,7 +260,8 @@ public final class RvTranslator {
             if (r.insns().isEmpty()) return null;
             String name = "TB_" + Long.toHexString(entry) + "_" + SEQ.incrementAndGet();
             ClassData cd = new ClassData();
-            byte[] bytes = emitClass(r, name, cd);
+            byte[] bytes = FRAMES ? emitClass(r, name, cd, true) : null;
+            if (bytes == null) bytes = emitClass(r, name, cd = new ClassData(), false);
             int codeLen = codeLength(bytes);
             if (codeLen > MAX_CODE && cap > 4) {
                 cap = Math.max(4, r.insns().size() / 2);
@@ -266,8 +271,18 @@ public final class RvTranslator {
             }
             RvUnit unit;
             try {
-                var lk = LOOKUP.defineHiddenClassWithClassData(bytes, cd.values(), true);
-                unit = (RvUnit) lk.findConstructor(lk.lookupClass(), MethodType.methodType(void.class)).invoke();
+                unit = define(bytes, cd);
+            } catch (VerifyError e) {
+                // our own stack map frames did not hold for this unit: the JDK's generator instead
+                if (stats != null) stats.frameFallbacks.increment();
+                bytes = emitClass(r, name, cd = new ClassData(), false);
+                try {
+                    unit = define(bytes, cd);
+                } catch (Error | RuntimeException e2) {
+                    throw e2;
+                } catch (Throwable e2) {
+                    throw new IllegalStateException("defining translated unit " + name, e2);
+                }
             } catch (Error | RuntimeException e) {
                 throw e;
             } catch (Throwable e) {
@@ -282,6 +297,11 @@ public final class RvTranslator {
             long[] covered = r.leaderList().stream().mapToLong(Long::longValue).filter(l -> l != entry).toArray();
             return new Translation<>(unit, entries, pages, r.insns().size(), codeLen, name, covered);
         }
+    }
+
+    private static RvUnit define(byte[] bytes, ClassData cd) throws Throwable {
+        var lk = LOOKUP.defineHiddenClassWithClassData(bytes, cd.values(), true);
+        return (RvUnit) lk.findConstructor(lk.lookupClass(), MethodType.methodType(void.class)).invoke();
     }
 
     private void logRegion(Region r, String name, int codeLen) {
@@ -304,17 +324,48 @@ public final class RvTranslator {
         return 0;
     }
 
-    private byte[] emitClass(Region r, String name, ClassData cd) {
+    /**
+     * Whether the translator writes the StackMapTable itself (-Djemu.tcg.frames=false: the JDK's
+     * StackMapGenerator, a data-flow analysis per unit; see docs/tcg.md for the figures).
+     */
+    static final boolean FRAMES = Boolean.parseBoolean(System.getProperty("jemu.tcg.frames", "true"));
+    private static final ClassFile CF_OWN_FRAMES = ClassFile.of(ClassFile.StackMapsOption.DROP_STACK_MAPS);
+
+    /**
+     * The class for region {@code r}; with {@code ownFrames}, stack map frames written by the translator
+     * (see {@link Emitter#frames}; null when they cannot be written), else computed by the JDK's generator.
+     */
+    byte[] emitClass(Region r, String name, ClassData cd, boolean ownFrames) {
         ClassDesc self = ClassDesc.of(RvTranslator.class.getPackageName() + "." + name);
-        return ClassFile.of().build(self, clb -> {
+        if (ownFrames) {
+            try {
+                return CF_OWN_FRAMES.build(self, clb -> classBody(clb, r, cd, self, true));
+            } catch (IllegalArgumentException e) {   // e.g. two recorded labels at one bytecode index
+                if (stats != null) stats.frameFallbacks.increment();
+                return null;
+            }
+        }
+        return ClassFile.of().build(self, clb -> classBody(clb, r, cd, self, false));
+    }
+
+    private void classBody(java.lang.classfile.ClassBuilder clb, Region r, ClassData cd, ClassDesc self, boolean ownFrames) {
+        {
             clb.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SUPER);
             clb.withSuperclass(CD_UNIT);
             clb.withMethodBody(ConstantDescs.INIT_NAME, ConstantDescs.MTD_void, ClassFile.ACC_PUBLIC,
                     cb -> cb.aload(0).invokespecial(CD_UNIT, ConstantDescs.INIT_NAME, ConstantDescs.MTD_void).return_());
             clb.withMethodBody("entryPc", MethodTypeDesc.of(CD_long), ClassFile.ACC_PUBLIC,
                     cb -> cb.loadConstant(r.entry()).lreturn());
-            clb.withMethodBody("exec", MT_EXEC, ClassFile.ACC_PUBLIC, cb -> new Emitter(cb, r, cd).emit());
-        });
+            if (!ownFrames) {
+                clb.withMethodBody("exec", MT_EXEC, ClassFile.ACC_PUBLIC, cb -> new Emitter(cb, r, cd).emit());
+            } else {
+                clb.withMethodBody("exec", MT_EXEC, ClassFile.ACC_PUBLIC, cb -> {
+                    Emitter em = new Emitter(cb, r, cd);
+                    em.emit();
+                    cb.with(em.frames(self));
+                });
+            }
+        }
     }
 
     /** Emits the body of exec(RiscvCpu, long) for one region. */
@@ -408,12 +459,15 @@ public final class RvTranslator {
             }
             memEntry();
             cb.loadConstant(LOOP_BUDGET).istore(BUDGET);
+            // every temporary initialised here, so each local has one type from here on (one uniform stack
+            // map frame, see frames())
+            cb.lconst_0().lstore(ADDR).lconst_0().lstore(XPC).lconst_0().lstore(TMP).iconst_0().istore(RM);
             // single entry (keeps loops reducible, so C2 optimises them as loops)
             cb.goto_(labels.get(r.entry()));
 
             for (int bi = 0; bi < r.leaderList().size(); bi++) {
                 long pc = r.leaderList().get(bi);
-                cb.labelBinding(labels.get(pc));
+                cd.bind(cb, labels.get(pc));
                 if (r.loopHeads().get(bi)) {
                     // exit requests, and a bounded number of iterations per call: returning now and then lets
                     // HotSpot use (and replace after a deoptimisation) the normal compiled method instead of
@@ -421,22 +475,65 @@ public final class RvTranslator {
                     Label leave = cb.newLabel(), go = cb.newLabel();
                     cb.iinc(BUDGET, -1).iload(BUDGET).ifle(leave);
                     cb.aload(CPU).invokestatic(CD_ACCESS, "exitRequest", MT_CPU_I).ifeq(go);
-                    cb.labelBinding(leave);
+                    cd.bind(cb, leave);
                     exitTo(pc);
-                    cb.labelBinding(go);
+                    cd.bind(cb, go);
                 }
                 emitBlock(pc);
             }
 
             for (Object[] s : stubs) {
-                cb.labelBinding((Label) s[0]);
+                cd.bind(cb, (Label) s[0]);
                 exitTo((Long) s[1]);
             }
 
             // the shared exit: write back what the region may have changed
-            cb.labelBinding(exit);
+            cd.bind(cb, exit);
             writeBack();
             cb.lload(XPC).lreturn();
+        }
+
+        /**
+         * The StackMapTable of the emitted code, written without data-flow analysis: every local is stored in
+         * the straight-line prologue and always with one type, and every label (all bound through
+         * {@link ClassData#bind}, the memory model's too) is reached with an empty operand stack — so one frame,
+         * the same at every label, is right. A label bound otherwise, or a wrong frame, fails verification
+         * when the class is defined and the translator rebuilds the unit with the JDK's generator.
+         */
+        java.lang.classfile.attribute.StackMapTableAttribute frames(ClassDesc self) {
+            List<VerificationTypeInfo> vt = new ArrayList<>();
+            vt.add(ObjectVerificationTypeInfo.of(self));                          // 0 this
+            vt.add(ObjectVerificationTypeInfo.of(CD_CPU));                        // 1 cpu
+            vt.add(SimpleVerificationTypeInfo.LONG);                              // 2 pc
+            vt.add(ObjectVerificationTypeInfo.of(CD_LONGS));                      // 4 XA
+            vt.add(ObjectVerificationTypeInfo.of(CD_LONGS));                      // 5 FA
+            vt.add(SimpleVerificationTypeInfo.LONG);                              // 6 ADDR
+            vt.add(usesFp ? ObjectVerificationTypeInfo.of(CD_FPSTATE) : SimpleVerificationTypeInfo.TOP); // 8 FPS
+            vt.add(SimpleVerificationTypeInfo.LONG);                              // 9 XPC
+            vt.add(SimpleVerificationTypeInfo.LONG);                              // 11 TMP
+            vt.add(SimpleVerificationTypeInfo.TOP);                               // 13 REF (never stored)
+            vt.add(SimpleVerificationTypeInfo.INTEGER);                           // 14 RM
+            vt.add(SimpleVerificationTypeInfo.INTEGER);                           // 15 BUDGET
+            for (int i = 1; i < 32; i++) longOrTop(vt, xUsed.get(i));             // XBASE…
+            for (int i = 0; i < 32; i++) longOrTop(vt, fUsed.get(i));             // FBASE…
+            int ul = mem.unitLocals();
+            for (int b = 0; b < 32 && ul > 0; b++) {
+                for (int k = 0; k < ul; k++) longOrTop(vt, memBases.get(b));    // MEMBASE…
+            }
+            while (vt.getLast() == SimpleVerificationTypeInfo.TOP) vt.removeLast();
+            List<VerificationTypeInfo> locals = List.copyOf(vt);
+            List<StackMapFrameInfo> frames = new ArrayList<>(cd.boundLabels().size());
+            for (Label l : cd.boundLabels()) frames.add(StackMapFrameInfo.of(l, locals, List.of()));
+            return java.lang.classfile.attribute.StackMapTableAttribute.of(frames);
+        }
+
+        private static void longOrTop(List<VerificationTypeInfo> vt, boolean isLong) {
+            if (isLong) {
+                vt.add(SimpleVerificationTypeInfo.LONG);
+            } else {
+                vt.add(SimpleVerificationTypeInfo.TOP);
+                vt.add(SimpleVerificationTypeInfo.TOP);
+            }
         }
 
         /**

@@ -197,6 +197,7 @@ class TranslatorFuzzTest {
             tcg.printStats(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
             var st = tcg.cache().stats();
             assertTrue(st.unitEntries.sum() > 0, "translated code never ran");
+            assertEquals(0, st.frameFallbacks.sum(), "units whose own stack map frames failed");
             TOTAL_INSNS.add(st.guestInsnsTranslated.sum());
             TOTAL_ENTRIES.add(st.unitEntries.sum());
             TOTAL_INTERP.add(st.interpretedBlocks.sum());
