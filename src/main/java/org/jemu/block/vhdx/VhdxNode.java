@@ -1,6 +1,7 @@
 package org.jemu.block.vhdx;
 
 import org.jemu.block.BlockException;
+import org.jemu.block.BlockMap;
 import org.jemu.block.BlockNode;
 import org.jemu.block.BlockStatus;
 import org.jemu.block.ImageCheck;
@@ -320,16 +321,7 @@ public final class VhdxNode implements BlockNode {
     @Override
     public synchronized void read(long offset, ByteBuffer dst) throws IOException {
         checkRange(offset, dst.remaining());
-        while (dst.hasRemaining()) {
-            long blk = offset / blockSize, in = offset % blockSize;
-            int n = (int) Math.min(dst.remaining(), blockSize - in);
-            ByteBuffer part = dst.slice(dst.position(), n);
-            long host = hostBlock(blk);
-            if (host < 0) { while (part.hasRemaining()) part.put((byte) 0); }
-            else file.read(host + in, part);
-            dst.position(dst.position() + n);
-            offset += n;
-        }
+        BlockMap.read(file, blockSize, this::hostBlock, offset, dst);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.jemu.block.vpc;
 
 import org.jemu.block.BlockException;
+import org.jemu.block.BlockMap;
 import org.jemu.block.BlockNode;
 import org.jemu.block.BlockStatus;
 import org.jemu.block.OpenContext;
@@ -155,16 +156,7 @@ public final class VpcNode implements BlockNode {
     public synchronized void read(long offset, ByteBuffer dst) throws IOException {
         checkRange(offset, dst.remaining());
         if (dyn == null) { file.read(offset, dst); return; }
-        while (dst.hasRemaining()) {
-            long blk = offset / blockSize, in = offset % blockSize;
-            int n = (int) Math.min(dst.remaining(), blockSize - in);
-            ByteBuffer part = dst.slice(dst.position(), n);
-            long host = hostBlockData(blk);
-            if (host < 0) { while (part.hasRemaining()) part.put((byte) 0); }
-            else file.read(host + in, part);
-            dst.position(dst.position() + n);
-            offset += n;
-        }
+        BlockMap.read(file, blockSize, this::hostBlockData, offset, dst);
     }
 
     @Override
