@@ -299,19 +299,6 @@ final class Convert {
             }
         }
 
-        private static void await(Future<?> f) throws IOException {
-            try {
-                f.get();
-            } catch (java.util.concurrent.ExecutionException e) {
-                Throwable c = e.getCause();
-                if (c instanceof IOException io) throw io;
-                if (c instanceof RuntimeException re) throw re;
-                throw new BlockException(String.valueOf(c));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new BlockException("interrupted");
-            }
-        }
 
         /** Waits for every write (the first failure is thrown). */
         void drain() throws IOException {
@@ -442,6 +429,24 @@ final class Convert {
         return new Piece(off, len, d, z);
     }
 
+    /**
+     * The result of a pool task: its IOException or RuntimeException (a {@code Fail} included) is rethrown
+     * as it was, anything else becomes a BlockException.
+     */
+    static <T> T await(Future<T> f) throws IOException {
+        try {
+            return f.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) throw io;
+            if (c instanceof RuntimeException re) throw re;
+            throw new BlockException(String.valueOf(c));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BlockException("interrupted");
+        }
+    }
+
     private static final byte[] NOT_COMPRESSED = new byte[0];
 
     private static void consume(BlockNode dst, ArrayDeque<Future<Piece>> q, ArrayBlockingQueue<ByteBuffer> buffers, Qcow2Node cq, int unit,
@@ -452,18 +457,7 @@ final class Convert {
             for (Future<Piece> x : q) if (x.isDone()) { f = x; break; }
         }
         if (f == null) f = q.peek();
-        Piece pc;
-        try {
-            pc = f.get();
-        } catch (java.util.concurrent.ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof IOException io) throw io;
-            if (c instanceof Fail fl) throw fl;
-            throw new BlockException(String.valueOf(c));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BlockException("interrupted");
-        }
+        Piece pc = await(f);
         q.remove(f);
         if (pc.buf() == null) {
             dst.writeZeroes(pc.off(), pc.len());

@@ -833,6 +833,24 @@ public final class Qcow2Node implements BlockNode {
         maybeFlushMetadata();
     }
 
+    /** Clusters allocated one after the other in the file: the first one's host offset and how many. */
+    private record HostRun(long host, int clusters) {}
+
+    /**
+     * Allocates up to {@code k} clusters that follow each other in the file, one at a time (the well-trodden
+     * path: refcount blocks may land in between), stopping at the first gap; the run has at least one.
+     */
+    private HostRun allocContiguous(int k) throws IOException {
+        long host = allocClusters(1);
+        int got = 1;
+        while (got < k) {
+            long nx = allocClusters(1);
+            if (nx != host + ((long) got << cb)) { addRefcount(nx >>> cb, -1); break; }
+            got++;
+        }
+        return new HostRun(host, got);
+    }
+
     /**
      * Whole clusters into consecutive unallocated entries of one L2 table: one contiguous allocation,
      * one data write, one L2 write (refcounts, then data, then L2 — the same order as one by one).
@@ -846,15 +864,9 @@ public final class Qcow2Node implements BlockNode {
         int lim = Math.min(maxClusters, (1 << l2Bits) - idx);
         while (k < lim && t[idx + k] == 0) k++;
         if (k < 2) return 0;
-        // one cluster at a time (the well-trodden path, refcount blocks may land in between); stop at a gap
-        long host = allocClusters(1);
-        int got = 1;
-        while (got < k) {
-            long nx = allocClusters(1);
-            if (nx != host + ((long) got << cb)) { addRefcount(nx >>> cb, -1); break; }
-            got++;
-        }
-        k = got;
+        HostRun run = allocContiguous(k);
+        long host = run.host();
+        k = run.clusters();
         file.write(host, data.slice(data.position(), k << cb));
         for (int i = 0; i < k; i++) t[idx + i] = (host + ((long) i << cb)) | QCOW_OFLAG_COPIED;
         if (through > 0) {
@@ -920,13 +932,9 @@ public final class Qcow2Node implements BlockNode {
         int k = 0;
         while (k < lim && t[idx + k] == 0) k++;
         if (k == 0) return null;
-        long host = allocClusters(1);
-        int got = 1;
-        while (got < k) {
-            long nx = allocClusters(1);
-            if (nx != host + ((long) got << cb)) { addRefcount(nx >>> cb, -1); break; }
-            got++;
-        }
+        HostRun run = allocContiguous(k);
+        long host = run.host();
+        int got = run.clusters();
         pendingRuns.put(gc, gc + got);
         maybeFlushMetadata();
         return new PendingRun(offset, host, got << cb);
