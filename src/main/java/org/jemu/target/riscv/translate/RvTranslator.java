@@ -182,8 +182,13 @@ public final class RvTranslator {
     static final int LOOP_BUDGET = Integer.getInteger("jemu.tcg.loop-budget", 0) <= 0 ? Integer.MAX_VALUE : Integer.getInteger("jemu.tcg.loop-budget", 0);
     /** Whether a basic block begun below the instruction cap is finished (-Djemu.tcg.whole-blocks=false: cut at the cap). */
     static final boolean WHOLE_BLOCKS = Boolean.parseBoolean(System.getProperty("jemu.tcg.whole-blocks", "true"));
-    /** Exploration cost added to the bodies of called functions. */
-    static final long CALL_PENALTY = 1L << 40;
+    /**
+     * Exploration cost added to the bodies of called functions: above the distance (capped at 2^39) and above
+     * the heat buckets ({@link #coldness}, up to 32 &lt;&lt; 42), so a region takes the hot blocks of its own
+     * function first and a callee — a recursive call to itself above all — only with what budget is left
+     * (with heat ordering first, qsort's recursion became a loop inside one unit, compiled only through OSR).
+     */
+    static final long CALL_PENALTY = 1L << 48;
 
     private long[] item(long pc, long penalty, long entry) {
         return new long[]{pc, penalty, coldness(pc) + penalty + Math.min(Math.abs(pc - entry), 1L << 39)};
