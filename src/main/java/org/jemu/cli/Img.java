@@ -46,8 +46,8 @@ public final class Img {
 
     public static void main(String[] args) {
         // every command but help/version opens a file: link the native calls while it parses and opens
-        if (args.length > 0 && !args[0].startsWith("-")) org.jemu.block.file.FileNode.preloadNative();
         boolean train = args.length == 1 && args[0].equals("--jemu-train");
+        if (train || args.length > 0 && !args[0].startsWith("-")) org.jemu.block.file.FileNode.preloadNative();
         int rc = train ? ImgTrain.run() : run(args);
         out.flush();
         err.flush();
