@@ -51,6 +51,8 @@ public final class Img {
         int rc = train ? ImgTrain.run() : run(args);
         out.flush();
         err.flush();
+        System.out.flush();   // anything printed around Img's streams too
+        System.err.flush();
         // System.exit logs the call through System.Logger (JDK 21+), whose first use looks for a
         // LoggerFinder service on the class path: that opens and indexes every jar (Jackson, zstd-jni),
         // ~40 ms of interpreted code at the end of every command. Nothing is left to do at this point (the
