@@ -515,7 +515,12 @@ final class Convert {
         p.update(done[0]);
     }
 
-    private static final MemorySegment ZERO_SEG = MemorySegment.ofArray(new byte[CHUNK]);
+    /**
+     * Zeroes to compare with, in a holder: initialising FFM's segment classes in Convert's own class
+     * initialisation made the main thread wait (10–20 ms) for the native-call link, which initialises
+     * the same classes on its thread at the same time.
+     */
+    private static final class Zeros { static final MemorySegment SEG = MemorySegment.ofArray(new byte[CHUNK]); }
 
     /** True when bytes [from, to) of {@code s} are all zero. */
     static boolean isZero(MemorySegment s, long from, long to) {
@@ -523,7 +528,7 @@ final class Convert {
         long i = 0;
         while (i < n) {
             long m = Math.min(n - i, CHUNK);
-            if (MemorySegment.mismatch(s, from + i, from + i + m, ZERO_SEG, 0, m) != -1) return false;
+            if (MemorySegment.mismatch(s, from + i, from + i + m, Zeros.SEG, 0, m) != -1) return false;
             i += m;
         }
         return true;
@@ -540,7 +545,7 @@ final class Convert {
     static int[] scan(ByteBuffer b, long off, int len, int sparse, boolean hasBacking) {
         if (sparse == 0 || hasBacking) return new int[]{0, len};
         final int S = sparse;
-        MemorySegment seg = MemorySegment.ofBuffer(b);
+        MemorySegment seg = null;   // made for the first block that starts with zeroes
         int[] r = new int[9];
         int n = 1;
         int i = 0;
@@ -548,7 +553,8 @@ final class Convert {
         while (i < len) {
             int end = Math.min(len, (int) ((off + i) / S * S + S - off));
             // the first word on its own (ByteBuffer.getLong: cheaper than a VarHandle while interpreted)
-            boolean bz = (end - i < 8 || b.getLong(i) == 0) && isZero(seg, i, end);
+            boolean bz = end - i >= 8 && b.getLong(i) != 0 ? false
+                    : isZero(seg != null ? seg : (seg = MemorySegment.ofBuffer(b)), i, end);
             if (i == 0) { z = bz; r[0] = bz ? 1 : 0; }
             else if (bz != z) {
                 if (n == r.length) r = java.util.Arrays.copyOf(r, 2 * n);
