@@ -10,21 +10,17 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.ServiceLoader;
 
 /**
  * The registry of format drivers (QEMU's bdrv_find_format / bdrv_probe_all) and the one way to open
  * an image: {@link #open} returns the format node over a {@code file} protocol node, with the backing
  * chain opened relative to the image.
  *
- * <p>Drivers: raw and qcow2 are built in; the other formats are found by class name
- * ({@code org.jemu.block.vmdk.VmdkDriver}, {@code ...vdi.VdiDriver}, {@code ...vpc.VpcDriver},
- * {@code ...vhdx.VhdxDriver}: public no-argument constructor) and through
- * {@code ServiceLoader<BlockDriver>}, so a new driver needs no edit here.
+ * <p>Drivers, in QEMU's probing order: raw, qcow2, vmdk, vdi, vpc, vhdx (a new format is added to
+ * {@link #all}). No {@code ServiceLoader}: looking up its service file opens and indexes every jar on
+ * the class path (Jackson, zstd-jni: about 1300 entries, interpreted at start-up), which every
+ * jemu-img command paid for although jemu is one jar.
  */
 public final class BlockDrivers {
     private BlockDrivers() {}
@@ -32,27 +28,14 @@ public final class BlockDrivers {
     /** Deepest backing chain we open (QEMU has no fixed limit; this bounds hostile chains). */
     public static final int MAX_BACKING_DEPTH = 64;
 
-    private static final List<String> KNOWN = List.of("org.jemu.block.vmdk.VmdkDriver", "org.jemu.block.vdi.VdiDriver",
-            "org.jemu.block.vpc.VpcDriver", "org.jemu.block.vhdx.VhdxDriver");
     private static volatile List<BlockDriver> drivers;
 
     /** All drivers, built-in ones first. */
     public static List<BlockDriver> all() {
         List<BlockDriver> d = drivers;
         if (d != null) return d;
-        Map<String, BlockDriver> m = new LinkedHashMap<>();
-        m.put("raw", new RawDriver());
-        m.put("qcow2", new org.jemu.block.qcow2.Qcow2Driver());
-        for (String cn : KNOWN) {
-            try {
-                BlockDriver bd = (BlockDriver) Class.forName(cn).getConstructor().newInstance();
-                m.putIfAbsent(bd.name(), bd);
-            } catch (ReflectiveOperationException | ClassCastException | LinkageError e) {
-                // that driver is not built into this jar
-            }
-        }
-        for (BlockDriver bd : ServiceLoader.load(BlockDriver.class)) m.putIfAbsent(bd.name(), bd);
-        drivers = d = Collections.unmodifiableList(new ArrayList<>(m.values()));
+        drivers = d = List.of(new RawDriver(), new org.jemu.block.qcow2.Qcow2Driver(), new org.jemu.block.vmdk.VmdkDriver(),
+                new org.jemu.block.vdi.VdiDriver(), new org.jemu.block.vpc.VpcDriver(), new org.jemu.block.vhdx.VhdxDriver());
         return d;
     }
 

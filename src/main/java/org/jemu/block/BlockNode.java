@@ -71,6 +71,13 @@ public interface BlockNode extends AutoCloseable {
     /** The backing file name as stored in the image (not resolved), or null. */
     default String backingFilename() { return null; }
 
+    /**
+     * convert: large writes of new data follow (each range written once, in order). A file node on a file
+     * system with unwritten extents then allocates each large write's range before writing it (see
+     * {@link org.jemu.block.file.FileNode#prepareBulkWrites}); format nodes pass it to their file.
+     */
+    default void prepareBulkWrites() {}
+
     /** The backing format as stored in the image, or null. */
     default String backingFormat() { return null; }
 

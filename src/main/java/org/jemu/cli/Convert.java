@@ -131,6 +131,7 @@ final class Convert {
             }
             dst = open(outName, noCreate ? outFmt : outFmt, false, BlockDrivers.Options.DEFAULT.withCache(cache));
             if (noCreate && dst.size() < total) throw new Fail("Target image is too small (" + dst.size() + " < " + total + ")");
+            dst.prepareBulkWrites();
             boolean zeroInit = !noCreate || targetIsZero;
             boolean hasBacking = outBase != null;
             copy(srcs, dst, total, compress, (int) sparse, zeroInit, hasBacking, coroutines, ooo, progress);
@@ -239,8 +240,11 @@ final class Convert {
         }
     }
 
-    /** A unit of work in flight: a range of the target and the buffer that holds it. */
-    private record Piece(long off, int len, ByteBuffer buf, byte[][] compressed) {}
+    /**
+     * A unit of work in flight: a range of the target and the buffer that holds it; for an uncompressed
+     * copy also its runs ({@link #scan}: found by the reading thread, so that the writing thread only writes).
+     */
+    private record Piece(long off, int len, ByteBuffer buf, byte[][] compressed, int[] runs) {}
 
     /**
      * Writes into a qcow2 target on the pool's threads: the main thread allocates the clusters of each
@@ -351,6 +355,7 @@ final class Convert {
             int unit = compress ? (int) cq.clusterSize() : 1;
             int chunk = compress ? Math.max(unit, CHUNK / unit * unit) : CHUNK;
             long off = 0;
+            boolean started = false;
             while (off < total) {
                 long end = Math.min(total, off + chunk);
                 if (compress) {
@@ -366,8 +371,7 @@ final class Convert {
                     if (any || (anyZero && !(zeroInit && !hasBacking))) {
                         final long fo = off;
                         final int len = (int) (end - off);
-                        ByteBuffer b = take(buffers, chunk);
-                        inflight.add(pool.submit(() -> compressPiece(srcs, cq, fo, len, b, unit)));
+                        inflight.add(pool.submit(() -> compressPiece(srcs, cq, fo, len, take(buffers, chunk), unit)));
                     } else {
                         done[0] += end - off;
                     }
@@ -378,22 +382,27 @@ final class Convert {
                     final long fo = off;
                     final int len = (int) st[1];
                     if (st[0] == DATA) {
-                        ByteBuffer b = take(buffers, chunk);
                         inflight.add(pool.submit(() -> {
-                            ByteBuffer d = b.clear().limit(len);
+                            ByteBuffer d = take(buffers, chunk).clear().limit(len);
                             srcs.read(fo, d);
-                            Piece pc = new Piece(fo, len, d, null);
-                            if (parallelWrites) writeSparse(dst, fo, d, len, sparse, zeroInit, hasBacking);
+                            Piece pc = new Piece(fo, len, d, null, scan(d, fo, len, sparse, hasBacking));
+                            if (parallelWrites) writeRuns(dst, pc, zeroInit, dst::write);
                             return pc;
                         }));
                     } else if (st[0] == ZERO && !(zeroInit && !hasBacking)) {
-                        inflight.add(CompletableFuture.completedFuture(new Piece(fo, len, null, null)));
+                        inflight.add(CompletableFuture.completedFuture(new Piece(fo, len, null, null, null)));
                     } else {
                         done[0] += len;
                     }
                     off += len;
                 }
-                while (inflight.size() >= depth) consume(dst, inflight, buffers, cq, unit, sparse, zeroInit, hasBacking, ooo, parallelWrites, async, p, done);
+                // the first piece is written as soon as it is read; then depth requests stay in flight (the
+                // readers keep ahead of the writer: writing each piece as soon as it is ready was measured
+                // slower, the writer then waits for reads issued just before)
+                while (inflight.size() >= depth || (!started && !inflight.isEmpty() && inflight.peek().isDone())) {
+                    started = true;
+                    consume(dst, inflight, buffers, cq, unit, sparse, zeroInit, hasBacking, ooo, parallelWrites, async, p, done);
+                }
             }
             while (!inflight.isEmpty()) consume(dst, inflight, buffers, cq, unit, sparse, zeroInit, hasBacking, ooo, parallelWrites, async, p, done);
             if (async != null) async.drain();
@@ -406,7 +415,10 @@ final class Convert {
         }
     }
 
-    /** A direct buffer of {@code size} bytes from the pool (memory stays bounded by the number in flight). */
+    /**
+     * A direct buffer of {@code size} bytes from the pool (memory stays bounded by the number in flight).
+     * Called by the reading threads: a new buffer's allocation (zeroing, page faults) is not the writer's.
+     */
     private static ByteBuffer take(ArrayBlockingQueue<ByteBuffer> pool, int size) {
         ByteBuffer b = pool.poll();
         return b != null ? b : ByteBuffer.allocateDirect(size);
@@ -426,7 +438,7 @@ final class Convert {
             byte[] cz = cq.compress(c);
             z[i] = cz == null ? NOT_COMPRESSED : cz;
         }
-        return new Piece(off, len, d, z);
+        return new Piece(off, len, d, z, null);
     }
 
     /**
@@ -488,7 +500,7 @@ final class Convert {
             java.util.concurrent.atomic.AtomicInteger refs = new java.util.concurrent.atomic.AtomicInteger(1);
             Runnable release = () -> buffers.offer(buf);
             try {
-                writeSparse(dst, pc.off(), buf, pc.len(), sparse, zeroInit, hasBacking, (o, b) -> async.write(o, b, release, refs));
+                writeRuns(dst, pc, zeroInit, (o, b) -> async.write(o, b, release, refs));
             } finally {
                 if (refs.decrementAndGet() == 0) release.run();
             }
@@ -496,58 +508,82 @@ final class Convert {
             p.update(done[0]);
             return;
         } else if (!parallelWrites) {
-            writeSparse(dst, pc.off(), pc.buf(), pc.len(), sparse, zeroInit, hasBacking);
+            writeRuns(dst, pc, zeroInit, dst::write);
         }
         if (pc.buf() != null) buffers.offer(pc.buf());
         done[0] += pc.len();
         p.update(done[0]);
     }
 
-    private static final MemorySegment ZERO_SEG = MemorySegment.ofArray(new byte[CHUNK]);
+    /**
+     * Zeroes to compare with, in a holder: initialising FFM's segment classes in Convert's own class
+     * initialisation made the main thread wait (10–20 ms) for the native-call link, which initialises
+     * the same classes on its thread at the same time.
+     */
+    private static final class Zeros { static final MemorySegment SEG = MemorySegment.ofArray(new byte[CHUNK]); }
 
-    /** True when bytes [from, to) of {@code s} are all zero (vectorised compare). */
+    /** True when bytes [from, to) of {@code s} are all zero. */
     static boolean isZero(MemorySegment s, long from, long to) {
         long n = to - from;
         long i = 0;
         while (i < n) {
             long m = Math.min(n - i, CHUNK);
-            if (MemorySegment.mismatch(s, from + i, from + i + m, ZERO_SEG, 0, m) != -1) return false;
+            if (MemorySegment.mismatch(s, from + i, from + i + m, Zeros.SEG, 0, m) != -1) return false;
             i += m;
         }
         return true;
     }
 
     /**
-     * Writes data but leaves zero runs unallocated (-S: blocks of {@code sparse} bytes, aligned, that are all zero;
-     * 0 = write everything) when the target reads as zero already; otherwise zero runs are written as zeroes.
+     * The runs of {@code len} bytes of {@code b} (target offset {@code off}): blocks of {@code sparse} bytes,
+     * aligned in the target, that are all zero form zero runs, the rest data runs (-S; {@code sparse} 0 or
+     * a backing file: one data run). Encoded as {first run is zero ? 1 : 0, end of run 0, end of run 1, ...};
+     * the kinds alternate. A block's first word is looked at on its own: for data that almost always
+     * answers the question, and the bulk compare (vectorised only in C2) is paid for by blocks that
+     * start with zeroes.
      */
-    private static void writeSparse(BlockNode dst, long off, ByteBuffer b, int len, int sparse, boolean zeroInit, boolean hasBacking) throws IOException {
-        writeSparse(dst, off, b, len, sparse, zeroInit, hasBacking, dst::write);
-    }
-
-    /** Where the data runs of {@link #writeSparse} go. */
-    private interface Sink { void write(long off, ByteBuffer b) throws IOException; }
-
-    private static void writeSparse(BlockNode dst, long off, ByteBuffer b, int len, int sparse, boolean zeroInit, boolean hasBacking, Sink sink) throws IOException {
-        if (sparse == 0 || hasBacking) {
-            sink.write(off, b.slice(0, len));
-            return;
-        }
+    static int[] scan(ByteBuffer b, long off, int len, int sparse, boolean hasBacking) {
+        if (sparse == 0 || hasBacking) return new int[]{0, len};
         final int S = sparse;
-        MemorySegment seg = MemorySegment.ofBuffer(b);
+        MemorySegment seg = null;   // made for the first block that starts with zeroes
+        int[] r = new int[9];
+        int n = 1;
         int i = 0;
+        boolean z = false;
         while (i < len) {
             int end = Math.min(len, (int) ((off + i) / S * S + S - off));
-            boolean z = isZero(seg, i, end);
-            int j = end;
-            while (j < len) {
-                int e2 = Math.min(len, j + S);
-                if (isZero(seg, j, e2) != z) break;
-                j = e2;
+            // the first word on its own (ByteBuffer.getLong: cheaper than a VarHandle while interpreted)
+            boolean bz = end - i >= 8 && b.getLong(i) != 0 ? false
+                    : isZero(seg != null ? seg : (seg = MemorySegment.ofBuffer(b)), i, end);
+            if (i == 0) { z = bz; r[0] = bz ? 1 : 0; }
+            else if (bz != z) {
+                if (n == r.length) r = java.util.Arrays.copyOf(r, 2 * n);
+                r[n++] = i;
+                z = bz;
             }
-            if (!z) sink.write(off + i, b.slice(i, j - i));
-            else if (!zeroInit) dst.writeZeroes(off + i, j - i);
-            i = j;
+            i = end;
+        }
+        if (n == r.length) r = java.util.Arrays.copyOf(r, n + 1);
+        r[n++] = len;
+        return java.util.Arrays.copyOf(r, n);
+    }
+
+    /** Where the data runs of {@link #writeRuns} go. */
+    private interface Sink { void write(long off, ByteBuffer b) throws IOException; }
+
+    /**
+     * Writes a piece's data runs; its zero runs are left unallocated when the target reads as zero
+     * already, and are written as zeroes otherwise.
+     */
+    private static void writeRuns(BlockNode dst, Piece pc, boolean zeroInit, Sink sink) throws IOException {
+        int[] r = pc.runs();
+        boolean z = r[0] == 1;
+        int start = 0;
+        for (int k = 1; k < r.length; k++, z = !z) {
+            int end = r[k];
+            if (!z) sink.write(pc.off() + start, pc.buf().slice(start, end - start));
+            else if (!zeroInit) dst.writeZeroes(pc.off() + start, end - start);
+            start = end;
         }
     }
 }

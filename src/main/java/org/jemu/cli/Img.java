@@ -46,11 +46,20 @@ public final class Img {
 
     public static void main(String[] args) {
         // every command but help/version opens a file: link the native calls while it parses and opens
-        if (args.length > 0 && !args[0].startsWith("-")) org.jemu.block.file.FileNode.preloadNative();
-        int rc = args.length == 1 && args[0].equals("--jemu-train") ? ImgTrain.run() : run(args);
+        boolean train = args.length == 1 && args[0].equals("--jemu-train");
+        if (train || args.length > 0 && !args[0].startsWith("-")) org.jemu.block.file.FileNode.preloadNative();
+        int rc = train ? ImgTrain.run() : run(args);
         out.flush();
         err.flush();
-        System.exit(rc);
+        System.out.flush();   // anything printed around Img's streams too
+        System.err.flush();
+        // System.exit logs the call through System.Logger (JDK 21+), whose first use looks for a
+        // LoggerFinder service on the class path: that opens and indexes every jar (Jackson, zstd-jni),
+        // ~40 ms of interpreted code at the end of every command. Nothing is left to do at this point (the
+        // images are closed, the output flushed, jemu-img registers no shutdown hooks), so the process
+        // ends at once; the AOT training run exits normally (its cache is written at exit).
+        if (train) System.exit(rc);
+        Runtime.getRuntime().halt(rc);
     }
 
     public static int run(String[] args) {

@@ -30,11 +30,11 @@ final class Posix {
     private static final long AT_FDCWD = -100;
 
     /** System call numbers: x86-64, and the asm-generic table of aarch64 and riscv64; null elsewhere. */
-    private record Nr(long lseek, long openat, long close, long fstat, long fallocate, long ftruncate) {
+    private record Nr(long lseek, long openat, long close, long fstat, long fallocate, long ftruncate, long fstatfs) {
         static Nr host() {
             return switch (System.getProperty("os.arch")) {
-                case "amd64", "x86_64" -> new Nr(8, 257, 3, 5, 285, 77);
-                case "aarch64", "riscv64" -> new Nr(62, 56, 57, 80, 47, 46);
+                case "amd64", "x86_64" -> new Nr(8, 257, 3, 5, 285, 77, 138);
+                case "aarch64", "riscv64" -> new Nr(62, 56, 57, 80, 47, 46, 44);
                 default -> null;
             };
         }
@@ -48,11 +48,14 @@ final class Posix {
     /** False on hosts without the calls (then the file node works without a side descriptor). */
     static boolean available() { return NR != null && Syscall.H != null; }
 
-    private static final FunctionDescriptor SYSCALL = FunctionDescriptor.of(ValueLayout.JAVA_LONG,
-            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG);
-
-    /** syscall(nr, a, b, c, d): linked on first use (see {@link #preload}). */
+    /**
+     * syscall(nr, a, b, c, d): linked on first use (see {@link #preload}). Everything of FFM's (the
+     * descriptor too: its layouts and streams take ~10 ms to initialise, interpreted) is built in here,
+     * on the thread that links, not on the caller's.
+     */
     private static final class Syscall {
+        static final FunctionDescriptor SYSCALL = FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+                ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG);
         static final MethodHandle H = link();
         private static MethodHandle link() {
             if (NR == null) return null;
@@ -70,7 +73,7 @@ final class Posix {
         static final MethodHandle H = link();
         private static MethodHandle link() {
             Linker l = Linker.nativeLinker();
-            return l.defaultLookup().find("syscall").map(s -> l.downcallHandle(s, SYSCALL, Linker.Option.firstVariadicArg(1),
+            return l.defaultLookup().find("syscall").map(s -> l.downcallHandle(s, Syscall.SYSCALL, Linker.Option.firstVariadicArg(1),
                     Linker.Option.captureCallState("errno"))).orElse(null);
         }
     }
@@ -79,20 +82,31 @@ final class Posix {
     /** Set once linking is over (whatever its outcome): from then on the calls never wait. */
     private static volatile boolean linked;
 
-    /** Links the call on a daemon thread (idempotent); a caller that gets there first waits for the class initialisation. */
+    /**
+     * Links the call on a daemon thread (idempotent); a caller that gets there first waits for the class
+     * initialisation. A named class, not a lambda: a lambda's call site not resolved in the AOT training
+     * run is bootstrapped at run time (LambdaMetafactory, interpreted: ~30 ms on the main thread).
+     */
     static void preload() {
         if (preloading || NR == null) return;
         preloading = true;
-        Thread t = new Thread(() -> {
+        Thread t = new Preload();
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static final class Preload extends Thread {
+        Preload() { super("posix-preload"); }
+
+        @Override
+        public void run() {
             try {
                 MethodHandle h = Syscall.H;   // runs the class initialisation (the link) on this thread
                 if (h == null) linked = true;
             } catch (Throwable ignored) {
                 // the caller that needs the call reports the failure
             }
-        }, "posix-preload");
-        t.setDaemon(true);
-        t.start();
+        }
     }
 
     private static long call(long nr, long a, long b, long c, long d) {
@@ -146,6 +160,19 @@ final class Posix {
             MemorySegment st = a.allocate(256, 16);
             if (call(NR.fstat, fd, st.address(), 0, 0) != 0) return -1;
             return st.get(ValueLayout.JAVA_LONG, 8);
+        }
+    }
+
+    /** statfs f_type values (linux/magic.h). */
+    static final long EXT4_SUPER_MAGIC = 0xEF53, XFS_SUPER_MAGIC = 0x58465342;
+
+    /** fstatfs's f_type (the first field of struct statfs on all three), or -1. */
+    static long fsType(int fd) {
+        if (!available()) return -1;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = a.allocate(256, 16);
+            if (call(NR.fstatfs, fd, st.address(), 0, 0) != 0) return -1;
+            return st.get(ValueLayout.JAVA_LONG, 0);
         }
     }
 

@@ -167,6 +167,7 @@ public final class Qcow2Node implements BlockNode {
     @Override public boolean readOnly() { return readOnly; }
     @Override public BlockNode backing() { return backing; }
     @Override public long clusterSize() { return cs; }
+    @Override public void prepareBulkWrites() { file.prepareBulkWrites(); }
     @Override public String backingFilename() { return h.backingFile; }
     @Override public String backingFormat() { return h.backingFormat; }
     @Override public boolean dirtyFlag() { return (h.incompatible_features & QcowHeader.QCOW2_INCOMPAT_DIRTY) != 0; }

@@ -64,6 +64,7 @@ public final class RawDriver implements BlockDriver {
         @Override public void writeZeroes(long offset, long length) throws IOException { check(offset, length); file.writeZeroes(offset, length); }
         @Override public BlockStatus blockStatus(long offset, long length) throws IOException { return file.blockStatus(offset, length); }
         @Override public long allocatedFileSize() throws IOException { return file.allocatedFileSize(); }
+        @Override public void prepareBulkWrites() { file.prepareBulkWrites(); }
 
         /** Resizes the image (the file). */
         @Override

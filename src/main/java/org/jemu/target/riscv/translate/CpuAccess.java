@@ -12,7 +12,8 @@ import java.lang.invoke.VarHandle;
 public final class CpuAccess {
     private CpuAccess() {}
 
-    private static final VarHandle EXIT_REQUEST;
+    /** The hart's exit-request word; used directly (not through {@link #exitRequest}) where C2 must not leave a call. */
+    static final VarHandle EXIT_REQUEST;
     static {
         try {
             EXIT_REQUEST = MethodHandles.privateLookupIn(RiscvCpu.class, MethodHandles.lookup())

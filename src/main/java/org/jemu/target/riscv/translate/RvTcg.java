@@ -129,7 +129,9 @@ public final class RvTcg {
                 }
                 if (PROFILE) profile(u.entryPc(), r);
                 pc = r;
-                if (CpuAccess.exitRequest(cpu) != 0 || (u = jumps.lookup(pc)) == null) break;
+                // the VarHandle itself, not CpuAccess.exitRequest: C2 judged that call site cold ("low call site
+                // frequency") and left a real call in every dispatch
+                if ((int) CpuAccess.EXIT_REQUEST.getVolatile(cpu) != 0 || (u = jumps.lookup(pc)) == null) break;
             }
             cpu.pc = pc;
             return true;

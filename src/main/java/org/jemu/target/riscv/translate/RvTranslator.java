@@ -180,8 +180,15 @@ public final class RvTranslator {
     static final int BYTE_BUDGET = 4200;
     /** Loop iterations (and in-region returns) a unit runs per call before returning to the dispatcher (-Djemu.tcg.loop-budget; default unlimited: measured slower on qsort). */
     static final int LOOP_BUDGET = Integer.getInteger("jemu.tcg.loop-budget", 0) <= 0 ? Integer.MAX_VALUE : Integer.getInteger("jemu.tcg.loop-budget", 0);
-    /** Exploration cost added to the bodies of called functions. */
-    static final long CALL_PENALTY = 1L << 40;
+    /** Whether a basic block begun below the instruction cap is finished (-Djemu.tcg.whole-blocks=false: cut at the cap). */
+    static final boolean WHOLE_BLOCKS = Boolean.parseBoolean(System.getProperty("jemu.tcg.whole-blocks", "true"));
+    /**
+     * Exploration cost added to the bodies of called functions: above the distance (capped at 2^39) and above
+     * the heat buckets ({@link #coldness}, up to 32 &lt;&lt; 42), so a region takes the hot blocks of its own
+     * function first and a callee — a recursive call to itself above all — only with what budget is left
+     * (with heat ordering first, qsort's recursion became a loop inside one unit, compiled only through OSR).
+     */
+    static final long CALL_PENALTY = 1L << 48;
 
     private long[] item(long pc, long penalty, long entry) {
         return new long[]{pc, penalty, coldness(pc) + penalty + Math.min(Math.abs(pc - entry), 1L << 39)};
@@ -205,9 +212,14 @@ public final class RvTranslator {
             long[] w = work.poll();
             long pc = w[0];
             long penalty = w[1];
+            boolean blockStart = true;
             while (true) {
                 if (insns.containsKey(pc)) { leaders.add(pc); break; }
-                if (insns.size() >= cap || est >= budget) { stops.putIfAbsent(pc, false); break; }
+                // the instruction cap starts no new block, but a block already begun runs on to its end (up to
+                // the bytecode budget): straight-line code (unrolled rounds of a hash) is not cut into many
+                // small units that each pay an exit and an entry
+                if (est >= budget || (insns.size() >= cap && (blockStart || !WHOLE_BLOCKS))) { stops.putIfAbsent(pc, false); break; }
+                blockStart = false;
                 Decoder.Op op = fetchDecode(pc);
                 if (op == null) { stops.put(pc, true); break; }
                 insns.put(pc, op);

@@ -140,6 +140,29 @@ class RvTranslatorTest {
         }
     }
 
+    @Test
+    void aStraightLineBlockIsNotCutAtTheInstructionCap() {
+        TcgOptions small = new TcgOptions(0, true, 1 << 20, 16);
+        RvAsm a = new RvAsm();
+        for (int i = 0; i < 100; i++) a.addi(10 + i % 5, 10 + i % 5, i);   // one basic block of 100 instructions
+        a.beq(0, 0, a.pc() + 8);                                            // then a branch: a new block
+        a.addi(20, 0, 1);
+        a.addi(21, 0, 1);
+        a.ebreak();
+        TestMemory m = new TestMemory(0x1000, 0xf000);
+        m.put(0x1000, a.bytes());
+        Translation<RvUnit> tr = new RvTranslator(m.model, small, null).translate(0x1000);
+        assertEquals(101, tr.guestInsns(), "the whole block and its branch, nothing after the cap");
+        RiscvCpu s = m.cpu(0x1000);
+        long next = tr.unit().exec(s, 0x1000);
+        assertEquals(0x1000 + 4 * 102, next, "leaves at the branch target: a block the cap did not let in");
+        long[] expect = new long[5];
+        for (int i = 0; i < 100; i++) expect[i % 5] += i;
+        for (int k = 0; k < 5; k++) assertEquals(expect[k], s.x[10 + k]);
+        assertEquals(0, s.x[20]);
+        assertEquals(0, s.x[21]);
+    }
+
     /** Runs the code at 0x1000 translated; returns the exit (pc | INTERP) and leaves the state in {@code s[0]}. */
     private static long runOnce(TestMemory m, RvAsm a, RiscvCpu[] s) {
         m.put(0x1000, a.bytes());
