@@ -94,6 +94,7 @@ final class Convert {
         String outName = g.args.get(g.args.size() - 1);
         List<BlockNode> srcs = new ArrayList<>();
         BlockNode dst = null;
+        ReadAhead ra = null;
         try {
             long total = 0;
             String[] snap = snapshotParam == null ? null : parseSnapshotParam(snapshotParam);
@@ -106,6 +107,13 @@ final class Convert {
                 loadSnapshot(srcs.get(0), snap);
             }
             for (BlockNode n : srcs) total += n.size();
+            boolean zeroInit = !noCreate || targetIsZero;
+            boolean hasBacking = outBase != null;
+            if (!compress && !Boolean.getBoolean("jemu.convert.parallel-writes")) {
+                // the reads need no target: the first pieces are read while the target is created
+                ra = new ReadAhead(Sources.of(srcs), total, (int) sparse, zeroInit, hasBacking, coroutines);
+                ra.prefetch();
+            }
             if (!noCreate) {
                 QemuOpts opts;
                 try {
@@ -130,15 +138,14 @@ final class Convert {
                 }
             }
             dst = open(outName, noCreate ? outFmt : outFmt, false, BlockDrivers.Options.DEFAULT.withCache(cache));
-            if (noCreate && dst.size() < total) throw new Fail("Target image is too small (" + dst.size() + " < " + total + ")");
+            if (noCreate && dst.size() < total) throw new Fail("output file is smaller than input file");   // qemu-img 7.2's words
             dst.prepareBulkWrites();
-            boolean zeroInit = !noCreate || targetIsZero;
-            boolean hasBacking = outBase != null;
-            copy(srcs, dst, total, compress, (int) sparse, zeroInit, hasBacking, coroutines, ooo, progress);
+            copy(srcs, ra, dst, total, compress, (int) sparse, zeroInit, hasBacking, coroutines, ooo, progress);
             dst.flush();
         } catch (IOException e) {
             throw new Fail("error while writing at byte: " + e.getMessage());
         } finally {
+            if (ra != null) ra.close();
             if (dst != null) {
                 try { dst.close(); } catch (IOException e) { err.println(NAME + ": error while closing the output image: " + e.getMessage()); }
             }
@@ -325,12 +332,72 @@ final class Convert {
         }
     }
 
-    private static void copy(List<BlockNode> srcList, BlockNode dst, long total, boolean compress, int sparse, boolean zeroInit,
+    /**
+     * The reading side of an uncompressed copy: the source's runs become reads (and zero scans) on the
+     * pool, zero pieces, or nothing. Started before the target is created ({@link #prefetch}).
+     */
+    private static final class ReadAhead implements AutoCloseable {
+        final Sources srcs;
+        final long total;
+        final int sparse;
+        final boolean zeroInit, hasBacking, noWait;
+        final ExecutorService pool;
+        final int depth;
+        final ArrayBlockingQueue<ByteBuffer> buffers;
+        final ArrayDeque<Future<Piece>> inflight = new ArrayDeque<>();
+        final long[] done = {0};
+        long off;
+
+        ReadAhead(Sources srcs, long total, int sparse, boolean zeroInit, boolean hasBacking, int coroutines) {
+            this.srcs = srcs; this.total = total; this.sparse = sparse; this.zeroInit = zeroInit; this.hasBacking = hasBacking;
+            // Holes and zero blocks give the same output only when zero runs of one 4 KiB block are left
+            // unallocated (-S 4k, the default), into a zero-initialised target without a backing file.
+            this.noWait = sparse == 4096 && zeroInit && !hasBacking;
+            // -m: requests in flight; uncompressed copies read on up to 4 threads
+            int threads = Math.max(1, Math.min(coroutines, 4));
+            this.pool = newPool(threads);
+            this.depth = threads * 2;
+            this.buffers = new ArrayBlockingQueue<>(2 * depth + 2);
+        }
+
+        /** Submits the reads of the first pieces (before the target exists). */
+        void prefetch() throws IOException {
+            while (off < total && inflight.size() < depth) submitNext(null);
+        }
+
+        /** The next run of the source; {@code parallelDst}: the target, for the opt-in writes on the pool, else null. */
+        void submitNext(BlockNode parallelDst) throws IOException {
+            long end = Math.min(total, off + CHUNK);
+            long[] st = srcs.status(off, end - off, hasBacking, noWait);
+            if (sparse == 0 && st[0] == ZERO) st[0] = DATA;   // -S 0: the output is fully allocated
+            final long fo = off;
+            final int len = (int) st[1];
+            if (st[0] == DATA) {
+                inflight.add(pool.submit(() -> {
+                    ByteBuffer d = take(buffers, CHUNK).clear().limit(len);
+                    srcs.read(fo, d);
+                    Piece pc = new Piece(fo, len, d, null, scan(d, fo, len, sparse, hasBacking));
+                    if (parallelDst != null) writeRuns(parallelDst, pc, zeroInit, parallelDst::write);
+                    return pc;
+                }));
+            } else if (st[0] == ZERO && !(zeroInit && !hasBacking)) {
+                inflight.add(CompletableFuture.completedFuture(new Piece(fo, len, null, null, null)));
+            } else {
+                done[0] += len;
+            }
+            off += len;
+        }
+
+        @Override public void close() { pool.shutdownNow(); }
+    }
+
+    private static ExecutorService newPool(int threads) {
+        return Executors.newFixedThreadPool(threads, r -> { Thread t = new Thread(r, "convert"); t.setDaemon(true); return t; });
+    }
+
+    private static void copy(List<BlockNode> srcList, ReadAhead pre, BlockNode dst, long total, boolean compress, int sparse, boolean zeroInit,
                              boolean hasBacking, int coroutines, boolean ooo, boolean progress) throws IOException {
         Sources srcs = Sources.of(srcList);
-        // Holes and zero blocks give the same output only when zero runs of one 4 KiB block are left
-        // unallocated (-S 4k, the default), into a zero-initialised target without a backing file.
-        boolean noWait = !compress && sparse == 4096 && zeroInit && !hasBacking;
         Progress p = new Progress(progress, total);
         int cores = Runtime.getRuntime().availableProcessors();
         // -m: requests in flight. Uncompressed copies read (and, into raw targets, write) on up to 4 threads;
@@ -343,20 +410,21 @@ final class Convert {
         // it may pay off; reads run on the pool either way).
         boolean parallel = Boolean.getBoolean("jemu.convert.parallel-writes");
         boolean parallelWrites = parallel && !compress && dst.formatName().equals("raw");
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> { Thread t = new Thread(r, "convert"); t.setDaemon(true); return t; });
-        int depth = threads * 2;
-        ArrayBlockingQueue<ByteBuffer> buffers = new ArrayBlockingQueue<>(2 * depth + 2);
+        ReadAhead ra = compress ? null : pre != null ? pre : new ReadAhead(srcs, total, sparse, zeroInit, hasBacking, coroutines);
+        ExecutorService pool = ra != null ? ra.pool : newPool(threads);
+        int depth = ra != null ? ra.depth : threads * 2;
+        ArrayBlockingQueue<ByteBuffer> buffers = ra != null ? ra.buffers : new ArrayBlockingQueue<>(2 * depth + 2);
         AsyncQcow2 async = parallel && !compress && dst instanceof Qcow2Node q2 && q2.supportsPendingRuns() ? new AsyncQcow2(q2, pool, depth) : null;
         boolean ok = false;
         try {
-            ArrayDeque<Future<Piece>> inflight = new ArrayDeque<>();
-            long[] done = {0};
+            ArrayDeque<Future<Piece>> inflight = ra != null ? ra.inflight : new ArrayDeque<>();
+            long[] done = ra != null ? ra.done : new long[1];
             Qcow2Node cq = compress ? (Qcow2Node) dst : null;
             int unit = compress ? (int) cq.clusterSize() : 1;
             int chunk = compress ? Math.max(unit, CHUNK / unit * unit) : CHUNK;
             long off = 0;
             boolean started = false;
-            while (off < total) {
+            while ((ra != null ? ra.off : off) < total) {
                 long end = Math.min(total, off + chunk);
                 if (compress) {
                     // whole clusters: the chunk is copied unless every byte of it is a hole or left to the backing file
@@ -377,24 +445,7 @@ final class Convert {
                     }
                     off = end;
                 } else {
-                    long[] st = srcs.status(off, end - off, hasBacking, noWait);
-                    if (sparse == 0 && st[0] == ZERO) st[0] = DATA;   // -S 0: the output is fully allocated
-                    final long fo = off;
-                    final int len = (int) st[1];
-                    if (st[0] == DATA) {
-                        inflight.add(pool.submit(() -> {
-                            ByteBuffer d = take(buffers, chunk).clear().limit(len);
-                            srcs.read(fo, d);
-                            Piece pc = new Piece(fo, len, d, null, scan(d, fo, len, sparse, hasBacking));
-                            if (parallelWrites) writeRuns(dst, pc, zeroInit, dst::write);
-                            return pc;
-                        }));
-                    } else if (st[0] == ZERO && !(zeroInit && !hasBacking)) {
-                        inflight.add(CompletableFuture.completedFuture(new Piece(fo, len, null, null, null)));
-                    } else {
-                        done[0] += len;
-                    }
-                    off += len;
+                    ra.submitNext(parallelWrites ? dst : null);
                 }
                 // the first piece is written as soon as it is read; then depth requests stay in flight (the
                 // readers keep ahead of the writer: writing each piece as soon as it is ready was measured

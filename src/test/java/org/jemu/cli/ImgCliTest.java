@@ -77,6 +77,7 @@ class ImgCliTest {
                 {"info", "--output=xml", "@a.qcow2"},
                 {"compare", "@r.raw", "@r2.raw"}, {"create", "-f", "vdi", "-b", "@r.raw", "-F", "raw", "@b.vdi", "1M"},
                 {"convert", "-c", "-O", "vmdk", "@r.raw", "@c.vmdk"}, {"convert", "-c", "-O", "vdi", "@r.raw", "@c.vdi"},
+                {"convert", "-n", "-f", "raw", "-O", "raw", "@r2.raw", "@r.raw"},
         };
         List<String> bad = new ArrayList<>();
         for (String[] c : cases) {

@@ -6,8 +6,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -21,14 +19,7 @@ class ImgExitOutputTest {
     @TempDir Path dir;
 
     private static Jemu.Result process(Path dir, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("--enable-native-access=ALL-UNNAMED");
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add("org.jemu.cli.Img");
-        for (String a : args) cmd.add(a.replace("@", dir + "/"));
-        return Jemu.run(cmd, null, 120, dir);
+        return Jemu.run(ImgTestSupport.processCommand(dir, args), null, 120, dir);
     }
 
     @Test

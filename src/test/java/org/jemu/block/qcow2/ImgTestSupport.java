@@ -36,6 +36,18 @@ public final class ImgTestSupport {
         }
     }
 
+    /** The command line of jemu-img in a fresh JVM (this JVM's java and class path); "@" in arguments stands for {@code dir} + "/". */
+    public static List<String> processCommand(Path dir, String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("org.jemu.cli.Img");
+        for (String a : args) cmd.add(a.replace("@", dir + "/"));
+        return cmd;
+    }
+
     /** A host tool (qemu-img, qemu-io); "@" in arguments stands for the test directory + "/". */
     public static Res tool(Path dir, String... cmd) throws IOException, InterruptedException {
         List<String> c = new ArrayList<>();
