@@ -5,7 +5,7 @@
 # load average before and after. Every converted image is checked with qemu-img check / compare.
 # Source image: the shared benchmark's src.raw / src.qcow2 (2 GiB, 1 GiB of random data), made by
 # ../shared/bench/img/img-bench.sh if missing.
-# env: RUNS (3) RUNS_SLOW (1, for -c) ONLY (op names) BENCH_CACHE (~/.cache/emu-bench) WORK (a private dir)
+# env: NOSYNC=1 (no sync before each timed run)  RUNS (3) RUNS_SLOW (1, for -c) ONLY (op names) BENCH_CACHE (~/.cache/emu-bench) WORK (a private dir)
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$HERE")"
@@ -27,6 +27,9 @@ T=$(mktemp)
 # run NAME TOOL CMD...: appends "name tool cpu wall" to $T
 run() {
   local name="$1" tool="$2"; shift 2
+  # write back the previous run's dirty pages first (untimed), so that neither tool is throttled by the
+  # other's writeback (without it qemu-img's wall time doubled while its CPU time stayed the same)
+  [ -n "${NOSYNC:-}" ] || sync
   /usr/bin/time -f "%U %S %e" -o "$T.t" "$@" >/dev/null 2>"$T.e" || { echo "FAILED: $name $tool: $*"; cat "$T.e"; }
   read -r u s e < <(tail -1 "$T.t")
   echo "$name $tool $(echo "$u + $s" | bc) $e" >> "$T"
