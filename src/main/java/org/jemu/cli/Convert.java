@@ -109,10 +109,11 @@ final class Convert {
             for (BlockNode n : srcs) total += n.size();
             boolean zeroInit = !noCreate || targetIsZero;
             boolean hasBacking = outBase != null;
-            if (!compress && !Boolean.getBoolean("jemu.convert.parallel-writes")) {
-                // the reads need no target: the first pieces are read while the target is created
+            if (!compress) {
                 ra = new ReadAhead(Sources.of(srcs), total, (int) sparse, zeroInit, hasBacking, coroutines);
-                ra.prefetch();
+                // the reads need no target: the first pieces are read while the target is created (not with
+                // the opt-in parallel writes, whose reading threads also write into the target)
+                if (!Boolean.getBoolean("jemu.convert.parallel-writes")) ra.prefetch();
             }
             if (!noCreate) {
                 QemuOpts opts;
@@ -410,7 +411,7 @@ final class Convert {
         // it may pay off; reads run on the pool either way).
         boolean parallel = Boolean.getBoolean("jemu.convert.parallel-writes");
         boolean parallelWrites = parallel && !compress && dst.formatName().equals("raw");
-        ReadAhead ra = compress ? null : pre != null ? pre : new ReadAhead(srcs, total, sparse, zeroInit, hasBacking, coroutines);
+        ReadAhead ra = pre;   // the reading side of an uncompressed copy (null when compressing)
         ExecutorService pool = ra != null ? ra.pool : newPool(threads);
         int depth = ra != null ? ra.depth : threads * 2;
         ArrayBlockingQueue<ByteBuffer> buffers = ra != null ? ra.buffers : new ArrayBlockingQueue<>(2 * depth + 2);

@@ -1,6 +1,5 @@
 package org.jemu.cli;
 
-import org.jemu.testutil.Jemu;
 import org.jemu.testutil.Need;
 import org.junit.jupiter.api.Test;
 
@@ -22,10 +21,7 @@ class ConvertNoWaitTest {
     @Test
     void rawSourceAsDataGivesQemuImgsAllocation() throws Exception {
         Need.tool("qemu-img");
-        Path dir = Jemu.home().resolve("target/convert-nowait");
-        Files.createDirectories(dir);
-        Path src = dir.resolve("s.raw");
-        Files.deleteIfExists(src);
+        Path src = freshFile("convert-nowait", "s.raw"), dir = src.getParent();
         Random r = new Random(3);
         try (RandomAccessFile f = new RandomAccessFile(src.toFile(), "rw")) {
             byte[] d = new byte[300_000];
@@ -59,10 +55,7 @@ class ConvertNoWaitTest {
     @Test
     void parallelWritesGiveQemuImgsImage() throws Exception {
         Need.tool("qemu-img");
-        Path dir = Jemu.home().resolve("target/convert-parallel");
-        Files.createDirectories(dir);
-        Path src = dir.resolve("p.raw");
-        Files.deleteIfExists(src);
+        Path src = freshFile("convert-parallel", "p.raw"), dir = src.getParent();
         Random r = new Random(4);
         try (RandomAccessFile f = new RandomAccessFile(src.toFile(), "rw")) {
             byte[] d = new byte[5 << 20];

@@ -36,6 +36,15 @@ public final class ImgTestSupport {
         }
     }
 
+    /** {@code target/<dirName>/<file>} under the project, its directory created and the file itself removed. */
+    public static Path freshFile(String dirName, String file) throws IOException {
+        Path dir = Jemu.home().resolve("target/" + dirName);
+        java.nio.file.Files.createDirectories(dir);
+        Path p = dir.resolve(file);
+        java.nio.file.Files.deleteIfExists(p);
+        return p;
+    }
+
     /** The command line of jemu-img in a fresh JVM (this JVM's java and class path); "@" in arguments stands for {@code dir} + "/". */
     public static List<String> processCommand(Path dir, String... args) {
         List<String> cmd = new ArrayList<>();

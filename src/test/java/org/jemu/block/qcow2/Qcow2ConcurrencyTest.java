@@ -2,7 +2,6 @@ package org.jemu.block.qcow2;
 
 import org.jemu.block.BlockDrivers;
 import org.jemu.block.BlockNode;
-import org.jemu.testutil.Jemu;
 import org.jemu.testutil.Need;
 import org.jemu.util.QemuOpts;
 import org.junit.jupiter.api.Test;
@@ -31,10 +30,7 @@ class Qcow2ConcurrencyTest {
     @Test
     void threadsWriteDiscardReadTheSameNode() throws Exception {
         Need.tool("qemu-img");
-        Path dir = Jemu.home().resolve("target/qcow2-concurrency");
-        Files.createDirectories(dir);
-        Path img = dir.resolve("c.qcow2");
-        Files.deleteIfExists(img);
+        Path img = freshFile("qcow2-concurrency", "c.qcow2"), dir = img.getParent();
         long size = (long) THREADS * REGION;
         BlockDrivers.create(img.toString(), "qcow2", size, QemuOpts.parse("create", "cluster_size=4k", null));
         byte[][] model = new byte[THREADS][REGION];

@@ -2,7 +2,6 @@ package org.jemu.block.qcow2;
 
 import org.jemu.block.BlockDrivers;
 import org.jemu.block.BlockNode;
-import org.jemu.testutil.Jemu;
 import org.jemu.testutil.Need;
 import org.jemu.util.QemuOpts;
 import org.junit.jupiter.api.Test;
@@ -29,10 +28,7 @@ class Qcow2PendingRunTest {
     @Test
     void runsCompletedOutOfOrderAbortedAndWaitedFor() throws Exception {
         Need.tool("qemu-img");
-        Path dir = Jemu.home().resolve("target/qcow2-pending");
-        Files.createDirectories(dir);
-        Path img = dir.resolve("p.qcow2");
-        Files.deleteIfExists(img);
+        Path img = freshFile("qcow2-pending", "p.qcow2"), dir = img.getParent();
         int cs = 64 << 10;
         long size = 64L << 20;
         BlockDrivers.create(img.toString(), "qcow2", size, QemuOpts.parse("create", "", null));
