@@ -152,25 +152,26 @@ public final class RiscvExec {
             insns:
             for (;; i += 2) {
                 final int w = code[i], imm = code[i + 1];
-                final int rd = (w >>> 10) & 63, rs1 = (w >>> 16) & 31, rs2 = (w >>> 21) & 31;
-                switch (w & 0x1ff) {
+                final int rd = (w >>> 10) & 63, rs1 = (w >>> 16) & 31, rs2 = (w >>> 21) & 31, op = w & 0x1ff;
+                // the next pc, computed here and not by a call: exec is so large that C2 runs out of its node
+                // budget while inlining, and a small helper left as a call cost a call per instruction
+                final long npc = pc + 4 - ((w >>> 8) & 2);
+                switch (op) {
                     case LUI -> x[rd] = imm;
                     case AUIPC -> x[rd] = pc + imm;
-                    case JAL -> { x[rd] = pc + len(w); pc += imm; break insns; }
-                    case JALR -> { long t = (x[rs1] + imm) & ~1L; x[rd] = pc + len(w); pc = t; break insns; }
-                    case BEQ -> { pc = x[rs1] == x[rs2] ? pc + imm : pc + len(w); break insns; }
-                    case BNE -> { pc = x[rs1] != x[rs2] ? pc + imm : pc + len(w); break insns; }
-                    case BLT -> { pc = x[rs1] < x[rs2] ? pc + imm : pc + len(w); break insns; }
-                    case BGE -> { pc = x[rs1] >= x[rs2] ? pc + imm : pc + len(w); break insns; }
-                    case BLTU -> { pc = Alu.bltu(x[rs1], x[rs2]) ? pc + imm : pc + len(w); break insns; }
-                    case BGEU -> { pc = Alu.bgeu(x[rs1], x[rs2]) ? pc + imm : pc + len(w); break insns; }
-                    case LB -> x[rd] = mem.load8(x[rs1] + imm);
-                    case LH -> x[rd] = mem.load16(x[rs1] + imm);
-                    case LW -> x[rd] = mem.load32(x[rs1] + imm);
+                    case JAL -> { x[rd] = npc; pc += imm; break insns; }
+                    case JALR -> { long t = (x[rs1] + imm) & ~1L; x[rd] = npc; pc = t; break insns; }
+                    case BEQ -> { pc = x[rs1] == x[rs2] ? pc + imm : npc; break insns; }
+                    case BNE -> { pc = x[rs1] != x[rs2] ? pc + imm : npc; break insns; }
+                    case BLT -> { pc = x[rs1] < x[rs2] ? pc + imm : npc; break insns; }
+                    case BGE -> { pc = x[rs1] >= x[rs2] ? pc + imm : npc; break insns; }
+                    case BLTU -> { pc = Alu.bltu(x[rs1], x[rs2]) ? pc + imm : npc; break insns; }
+                    case BGEU -> { pc = Alu.bgeu(x[rs1], x[rs2]) ? pc + imm : npc; break insns; }
+                    // one call site per access width: each inlines the whole TLB + MemorySegment path
+                    case LB, LBU -> { long v = mem.load8(x[rs1] + imm); x[rd] = op == LB ? v : v & 0xffL; }
+                    case LH, LHU -> { long v = mem.load16(x[rs1] + imm); x[rd] = op == LH ? v : v & 0xffffL; }
+                    case LW, LWU -> { long v = mem.load32(x[rs1] + imm); x[rd] = op == LW ? v : v & 0xffffffffL; }
                     case LD -> x[rd] = mem.load64(x[rs1] + imm);
-                    case LBU -> x[rd] = mem.load8(x[rs1] + imm) & 0xffL;
-                    case LHU -> x[rd] = mem.load16(x[rs1] + imm) & 0xffffL;
-                    case LWU -> x[rd] = mem.load32(x[rs1] + imm) & 0xffffffffL;
                     case SB -> mem.store8(x[rs1] + imm, (byte) x[rs2]);
                     case SH -> mem.store16(x[rs1] + imm, (short) x[rs2]);
                     case SW -> mem.store32(x[rs1] + imm, (int) x[rs2]);
@@ -204,60 +205,19 @@ public final class RiscvExec {
                     case SRLW -> x[rd] = Alu.srlw(x[rs1], x[rs2]);
                     case SRAW -> x[rd] = Alu.sraw(x[rs1], x[rs2]);
                     case MUL -> x[rd] = x[rs1] * x[rs2];
-                    case MULH -> x[rd] = Alu.mulh(x[rs1], x[rs2]);
-                    case MULHSU -> x[rd] = Alu.mulhsu(x[rs1], x[rs2]);
-                    case MULHU -> x[rd] = Alu.mulhu(x[rs1], x[rs2]);
-                    case DIV -> x[rd] = Alu.div(x[rs1], x[rs2]);
-                    case DIVU -> x[rd] = Alu.divu(x[rs1], x[rs2]);
-                    case REM -> x[rd] = Alu.rem(x[rs1], x[rs2]);
-                    case REMU -> x[rd] = Alu.remu(x[rs1], x[rs2]);
                     case MULW -> x[rd] = Alu.mulw(x[rs1], x[rs2]);
-                    case DIVW -> x[rd] = Alu.divw(x[rs1], x[rs2]);
-                    case DIVUW -> x[rd] = Alu.divuw(x[rs1], x[rs2]);
-                    case REMW -> x[rd] = Alu.remw(x[rs1], x[rs2]);
-                    case REMUW -> x[rd] = Alu.remuw(x[rs1], x[rs2]);
-                    case ADD_UW -> x[rd] = Alu.addUw(x[rs1], x[rs2]);
                     case SH1ADD -> x[rd] = Alu.sh1add(x[rs1], x[rs2]);
                     case SH2ADD -> x[rd] = Alu.sh2add(x[rs1], x[rs2]);
                     case SH3ADD -> x[rd] = Alu.sh3add(x[rs1], x[rs2]);
-                    case SH1ADD_UW -> x[rd] = Alu.sh1addUw(x[rs1], x[rs2]);
-                    case SH2ADD_UW -> x[rd] = Alu.sh2addUw(x[rs1], x[rs2]);
-                    case SH3ADD_UW -> x[rd] = Alu.sh3addUw(x[rs1], x[rs2]);
-                    case SLLI_UW -> x[rd] = Alu.slliUw(x[rs1], imm);
-                    case ANDN -> x[rd] = Alu.andn(x[rs1], x[rs2]);
-                    case ORN -> x[rd] = Alu.orn(x[rs1], x[rs2]);
-                    case XNOR -> x[rd] = Alu.xnor(x[rs1], x[rs2]);
-                    case CLZ -> x[rd] = Alu.clz(x[rs1]);
-                    case CTZ -> x[rd] = Alu.ctz(x[rs1]);
-                    case CPOP -> x[rd] = Alu.cpop(x[rs1]);
-                    case CLZW -> x[rd] = Alu.clzw(x[rs1]);
-                    case CTZW -> x[rd] = Alu.ctzw(x[rs1]);
-                    case CPOPW -> x[rd] = Alu.cpopw(x[rs1]);
-                    case MAX -> x[rd] = Alu.max(x[rs1], x[rs2]);
-                    case MAXU -> x[rd] = Alu.maxu(x[rs1], x[rs2]);
-                    case MIN -> x[rd] = Alu.min(x[rs1], x[rs2]);
-                    case MINU -> x[rd] = Alu.minu(x[rs1], x[rs2]);
-                    case SEXT_B -> x[rd] = Alu.sextB(x[rs1]);
-                    case SEXT_H -> x[rd] = Alu.sextH(x[rs1]);
-                    case ZEXT_H -> x[rd] = Alu.zextH(x[rs1]);
-                    case ROL -> x[rd] = Alu.rol(x[rs1], x[rs2]);
-                    case ROR -> x[rd] = Alu.ror(x[rs1], x[rs2]);
-                    case RORI -> x[rd] = Alu.ror(x[rs1], imm);
-                    case ROLW -> x[rd] = Alu.rolw(x[rs1], x[rs2]);
-                    case RORW -> x[rd] = Alu.rorw(x[rs1], x[rs2]);
-                    case RORIW -> x[rd] = Alu.rorw(x[rs1], imm);
-                    case ORC_B -> x[rd] = Alu.orcB(x[rs1]);
-                    case REV8 -> x[rd] = Alu.rev8(x[rs1]);
-                    case BCLR -> x[rd] = Alu.bclr(x[rs1], x[rs2]);
-                    case BCLRI -> x[rd] = Alu.bclr(x[rs1], imm);
-                    case BEXT -> x[rd] = Alu.bext(x[rs1], x[rs2]);
-                    case BEXTI -> x[rd] = Alu.bext(x[rs1], imm);
-                    case BINV -> x[rd] = Alu.binv(x[rs1], x[rs2]);
-                    case BINVI -> x[rd] = Alu.binv(x[rs1], imm);
-                    case BSET -> x[rd] = Alu.bset(x[rs1], x[rs2]);
-                    case BSETI -> x[rd] = Alu.bset(x[rs1], imm);
-                    case CZERO_EQZ -> x[rd] = Alu.czeroEqz(x[rs1], x[rs2]);
-                    case CZERO_NEZ -> x[rd] = Alu.czeroNez(x[rs1], x[rs2]);
+                    // the less frequent M/Zb*/Zicond operations: one call site, so that exec stays small
+                    case MULH, MULHSU, MULHU, DIV, DIVU, REM, REMU, DIVW,
+                         DIVUW, REMW, REMUW, ADD_UW, SH1ADD_UW, SH2ADD_UW, SH3ADD_UW, SLLI_UW,
+                         ANDN, ORN, XNOR, CLZ, CTZ, CPOP, CLZW, CTZW,
+                         CPOPW, MAX, MAXU, MIN, MINU, SEXT_B, SEXT_H, ZEXT_H,
+                         ROL, ROR, RORI, ROLW, RORW, RORIW, ORC_B, REV8,
+                         BCLR, BCLRI, BEXT, BEXTI, BINV, BINVI, BSET, BSETI,
+                         CZERO_EQZ, CZERO_NEZ
+                            -> x[rd] = alu2(op, x[rs1], x[rs2], imm);
                     case FENCE, FENCE_TSO -> VarHandle.fullFence();
                     default -> {
                         int r = slow(cpu, OPS[w & 0x1ff], w, imm, pc);
@@ -270,7 +230,7 @@ public final class RiscvExec {
                         }
                     }
                 }
-                pc += len(w);
+                pc = npc;
             }
             // chain to the next block while it is cached and nobody asked the hart to stop
             if (cpu.exitRequest != 0 || gate == 0) break;   // requests, or let the translated tier see every boundary
@@ -288,6 +248,63 @@ public final class RiscvExec {
             cpu.tval = t.cause == Trap.ILLEGAL_INSN ? insnBits(mem, pc) : t.tval;
             return t.cause;
         }
+    }
+
+    /** The M/Zba/Zbb/Zbs/Zicond operations {@link #exec} keeps out of its own switch ({@code b} = x[rs2]). */
+    private static long alu2(int op, long a, long b, int imm) {
+        return switch (op) {
+            case MULH -> Alu.mulh(a, b);
+            case MULHSU -> Alu.mulhsu(a, b);
+            case MULHU -> Alu.mulhu(a, b);
+            case DIV -> Alu.div(a, b);
+            case DIVU -> Alu.divu(a, b);
+            case REM -> Alu.rem(a, b);
+            case REMU -> Alu.remu(a, b);
+            case DIVW -> Alu.divw(a, b);
+            case DIVUW -> Alu.divuw(a, b);
+            case REMW -> Alu.remw(a, b);
+            case REMUW -> Alu.remuw(a, b);
+            case ADD_UW -> Alu.addUw(a, b);
+            case SH1ADD_UW -> Alu.sh1addUw(a, b);
+            case SH2ADD_UW -> Alu.sh2addUw(a, b);
+            case SH3ADD_UW -> Alu.sh3addUw(a, b);
+            case SLLI_UW -> Alu.slliUw(a, imm);
+            case ANDN -> Alu.andn(a, b);
+            case ORN -> Alu.orn(a, b);
+            case XNOR -> Alu.xnor(a, b);
+            case CLZ -> Alu.clz(a);
+            case CTZ -> Alu.ctz(a);
+            case CPOP -> Alu.cpop(a);
+            case CLZW -> Alu.clzw(a);
+            case CTZW -> Alu.ctzw(a);
+            case CPOPW -> Alu.cpopw(a);
+            case MAX -> Alu.max(a, b);
+            case MAXU -> Alu.maxu(a, b);
+            case MIN -> Alu.min(a, b);
+            case MINU -> Alu.minu(a, b);
+            case SEXT_B -> Alu.sextB(a);
+            case SEXT_H -> Alu.sextH(a);
+            case ZEXT_H -> Alu.zextH(a);
+            case ROL -> Alu.rol(a, b);
+            case ROR -> Alu.ror(a, b);
+            case RORI -> Alu.ror(a, imm);
+            case ROLW -> Alu.rolw(a, b);
+            case RORW -> Alu.rorw(a, b);
+            case RORIW -> Alu.rorw(a, imm);
+            case ORC_B -> Alu.orcB(a);
+            case REV8 -> Alu.rev8(a);
+            case BCLR -> Alu.bclr(a, b);
+            case BCLRI -> Alu.bclr(a, imm);
+            case BEXT -> Alu.bext(a, b);
+            case BEXTI -> Alu.bext(a, imm);
+            case BINV -> Alu.binv(a, b);
+            case BINVI -> Alu.binv(a, imm);
+            case BSET -> Alu.bset(a, b);
+            case BSETI -> Alu.bset(a, imm);
+            case CZERO_EQZ -> Alu.czeroEqz(a, b);
+            case CZERO_NEZ -> Alu.czeroNez(a, b);
+            default -> throw new IllegalStateException("alu2 " + op);
+        };
     }
 
     private static int len(int w) { return 4 - ((w >>> 8) & 2); }
