@@ -361,15 +361,29 @@ final class Convert {
             this.buffers = new ArrayBlockingQueue<>(2 * depth + 2);
         }
 
-        /** Submits the reads of the first pieces (before the target exists). */
+        /** True while {@link #prefetch} submits. */
+        private boolean prefetching;
+
+        /**
+         * Submits the reads of the first pieces (before the target exists). Only these do not wait for the
+         * native link (their holes are read as data, and the zero scan finds them): after them the copy
+         * waits for it. Reading every hole as data until the link was done (~0.1-0.4 s after start on a
+         * loaded 2-core host, up to ~170 MiB of holes of the benchmark's source) cost more CPU than the
+         * wait (convert raw -> qcow2, 10 interleaved runs: 0.98 -> 0.88 s CPU, 0.61 -> 0.59 s wall).
+         */
         void prefetch() throws IOException {
-            while (off < total && inflight.size() < depth) submitNext(null);
+            prefetching = true;
+            try {
+                while (off < total && inflight.size() < depth) submitNext(null);
+            } finally {
+                prefetching = false;
+            }
         }
 
         /** The next run of the source; {@code parallelDst}: the target, for the opt-in writes on the pool, else null. */
         void submitNext(BlockNode parallelDst) throws IOException {
             long end = Math.min(total, off + CHUNK);
-            long[] st = srcs.status(off, end - off, hasBacking, noWait);
+            long[] st = srcs.status(off, end - off, hasBacking, noWait && (prefetching || rawAsDataForTest));
             if (sparse == 0 && st[0] == ZERO) st[0] = DATA;   // -S 0: the output is fully allocated
             final long fo = off;
             final int len = (int) st[1];
