@@ -380,6 +380,11 @@ final class Convert {
             }
         }
 
+        /** True when the next {@link #submitNext} would wait for the native link (a raw source's holes). */
+        boolean wouldWait() {
+            return off < total && !org.jemu.block.file.FileNode.nativeReady() && srcs.nodes().get(srcs.index(off)).formatName().equals("raw");
+        }
+
         /** The next run of the source; {@code parallelDst}: the target, for the opt-in writes on the pool, else null. */
         void submitNext(BlockNode parallelDst) throws IOException {
             long end = Math.min(total, off + CHUNK);
@@ -460,6 +465,12 @@ final class Convert {
                     }
                     off = end;
                 } else {
+                    if (!inflight.isEmpty() && ra.wouldWait()) {
+                        // the next status waits for the native link: write what was read meanwhile
+                        started = true;
+                        consume(dst, inflight, buffers, cq, unit, sparse, zeroInit, hasBacking, ooo, parallelWrites, async, p, done);
+                        continue;
+                    }
                     ra.submitNext(parallelWrites ? dst : null);
                 }
                 // the first piece is written as soon as it is read; then depth requests stay in flight (the
