@@ -639,6 +639,15 @@ final class Convert {
         int n = 1;
         int i = 0;
         boolean z = false;
+        // Leading data blocks (a first word that is not zero: nearly every block of data) in one tight
+        // loop: this runs interpreted until C1 gets to it (0.3-0.6 s into a convert, behind start-up's
+        // compilations), where the general loop below cost ~0.2 s of CPU per GiB of data.
+        int first = (int) Math.min(len, S - off % S);   // the end of the first block (blocks are aligned in the target)
+        if (first >= 8 && b.getLong(0) != 0) {
+            i = first;
+            while (i <= len - 8 && b.getLong(i) != 0) i += S;
+            if (i > len) i = len;
+        }
         while (i < len) {
             int end = Math.min(len, (int) ((off + i) / S * S + S - off));
             boolean bz;
