@@ -110,7 +110,8 @@ public final class RiscvExec {
                 w = fetch(mem, a);
             } catch (RiscvTrap t) {
                 if (n == 0) throw t;
-                break;                                   // the next block will report the fault
+                code[2 * n] = Block.END; offs[n] = (short) (a - pc); n++;   // the next block will report the fault
+                break;
             }
             Decoder.Op op = Decoder.decode(w);
             Insn in = op.insn();
