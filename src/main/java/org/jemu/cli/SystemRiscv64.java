@@ -562,7 +562,7 @@ public final class SystemRiscv64 {
                 -smp N          number of harts (one host thread each)
                 -m [size=]megs[M|G]  RAM size (default 128M)
                 -accel tcg[,thresh=N|all|off][,tb-size=MiB][,thread=multi]
-                                translate hot guest code to JVM bytecode after N entries (default 100000;
+                                translate hot guest code to JVM bytecode after N entries (default 1000000;
                                 'all' = everything at once, 'off' = interpreter only)
 
                 Block device options:

@@ -42,8 +42,8 @@ final class Posix {
 
     private static final Nr NR = System.getProperty("os.name", "").startsWith("Linux") ? Nr.host() : null;
 
-    /** True once the downcall is linked (never blocks). */
-    static boolean ready() { return linked; }
+    /** True once the downcall is linked, or on a host without it (never blocks). */
+    static boolean ready() { return linked || NR == null; }
 
     /** False on hosts without the calls (then the file node works without a side descriptor). */
     static boolean available() { return NR != null && Syscall.H != null; }

@@ -96,6 +96,7 @@ public final class RiscvExec {
     /** Decodes the block at {@code pc}; a fault fetching its first instruction propagates. */
     static Block translate(CpuMemory mem, long pc) {
         int[] code = new int[2 * Block.MAX_INSNS + 2];
+        short[] offs = new short[Block.MAX_INSNS + 1];
         int n = 0;
         long a = pc;
         boolean log = Log.on(Log.Item.IN_ASM);
@@ -103,31 +104,37 @@ public final class RiscvExec {
         for (;;) {
             // an instruction straddling a page boundary starts a block of its own (RiscvCpu.dropBlocks
             // relies on it: no block starting before the last parcel of a page reaches the next page)
-            if ((a & 0xfff) == 0xffe && n > 0) { code[2 * n] = Block.END; n++; break; }
+            if ((a & 0xfff) == 0xffe && n > 0) { code[2 * n] = Block.END; offs[n] = (short) (a - pc); n++; break; }
             int w;
             try {
                 w = fetch(mem, a);
             } catch (RiscvTrap t) {
                 if (n == 0) throw t;
-                break;                                   // the next block will report the fault
+                code[2 * n] = Block.END; offs[n] = (short) (a - pc); n++;   // the next block will report the fault
+                break;
             }
             Decoder.Op op = Decoder.decode(w);
             Insn in = op.insn();
             int rd = op.rd();
             if (rd == 0 && writesX(in)) rd = 32;
             code[2 * n] = in.ordinal() | (op.len() == 2 ? 1 << 9 : 0) | rd << 10 | op.rs1() << 16 | op.rs2() << 21 | op.rs3() << 26;
-            code[2 * n + 1] = in == Insn.ILLEGAL ? op.raw() : op.imm();
+            // pc-relative immediates (auipc, jal, branches) are made relative to the block's start, so that
+            // exec needs no running pc: the instruction's offset in the block (< 4 KiB) is added here
+            int off = (int) (a - pc);
+            code[2 * n + 1] = in == Insn.ILLEGAL ? op.raw()
+                    : in == Insn.AUIPC || in == Insn.JAL || in.fmt == Insn.Fmt.B ? op.imm() + off : op.imm();
+            offs[n] = (short) off;
             n++;
             if (log) sb.append(Disasm.line(a, op)).append('\n');
             a += op.len();
             if (endsBlock(in) || n == Block.MAX_INSNS || ((a ^ pc) >>> 12) != 0) {
-                if (!endsBlock(in)) { code[2 * n] = Block.END; n++; }
+                if (!endsBlock(in)) { code[2 * n] = Block.END; offs[n] = (short) (a - pc); n++; }
                 break;
             }
         }
         if (log) Log.log(sb.toString());
         int real = code[2 * n - 2] == Block.END ? n - 1 : n;
-        return new Block(pc, a, java.util.Arrays.copyOf(code, 2 * n), real);
+        return new Block(pc, a, java.util.Arrays.copyOf(code, 2 * n), java.util.Arrays.copyOf(offs, n), real);
     }
 
     // ------------------------------------------------------------------------------------------ execution
@@ -141,7 +148,7 @@ public final class RiscvExec {
         final long[] x = cpu.x;
         final CpuMemory mem = cpu.mem;
         final Block[] cache = cpu.blocks;
-        long pc = b.pc;
+        long pc;
         int i = 0;
         try {
           for (;;) {
@@ -153,20 +160,19 @@ public final class RiscvExec {
             for (;; i += 2) {
                 final int w = code[i], imm = code[i + 1];
                 final int rd = (w >>> 10) & 63, rs1 = (w >>> 16) & 31, rs2 = (w >>> 21) & 31, op = w & 0x1ff;
-                // the next pc, computed here and not by a call: exec is so large that C2 runs out of its node
-                // budget while inlining, and a small helper left as a call cost a call per instruction
-                final long npc = pc + 4 - ((w >>> 8) & 2);
                 switch (op) {
                     case LUI -> x[rd] = imm;
-                    case AUIPC -> x[rd] = pc + imm;
-                    case JAL -> { x[rd] = npc; pc += imm; break insns; }
-                    case JALR -> { long t = (x[rs1] + imm) & ~1L; x[rd] = npc; pc = t; break insns; }
-                    case BEQ -> { pc = x[rs1] == x[rs2] ? pc + imm : npc; break insns; }
-                    case BNE -> { pc = x[rs1] != x[rs2] ? pc + imm : npc; break insns; }
-                    case BLT -> { pc = x[rs1] < x[rs2] ? pc + imm : npc; break insns; }
-                    case BGE -> { pc = x[rs1] >= x[rs2] ? pc + imm : npc; break insns; }
-                    case BLTU -> { pc = Alu.bltu(x[rs1], x[rs2]) ? pc + imm : npc; break insns; }
-                    case BGEU -> { pc = Alu.bgeu(x[rs1], x[rs2]) ? pc + imm : npc; break insns; }
+                    // no running pc: pc-relative immediates are relative to b.pc; a control transfer ends
+                    // its block, so the next instruction's address is b.endPc
+                    case AUIPC -> x[rd] = b.pc + imm;
+                    case JAL -> { x[rd] = b.endPc; pc = b.pc + imm; break insns; }
+                    case JALR -> { long t = (x[rs1] + imm) & ~1L; x[rd] = b.endPc; pc = t; break insns; }
+                    case BEQ -> { pc = x[rs1] == x[rs2] ? b.pc + imm : b.endPc; break insns; }
+                    case BNE -> { pc = x[rs1] != x[rs2] ? b.pc + imm : b.endPc; break insns; }
+                    case BLT -> { pc = x[rs1] < x[rs2] ? b.pc + imm : b.endPc; break insns; }
+                    case BGE -> { pc = x[rs1] >= x[rs2] ? b.pc + imm : b.endPc; break insns; }
+                    case BLTU -> { pc = Alu.bltu(x[rs1], x[rs2]) ? b.pc + imm : b.endPc; break insns; }
+                    case BGEU -> { pc = Alu.bgeu(x[rs1], x[rs2]) ? b.pc + imm : b.endPc; break insns; }
                     // one call site per access width: each inlines the whole TLB + MemorySegment path
                     case LB, LBU -> { long v = mem.load8(x[rs1] + imm); x[rd] = op == LB ? v : v & 0xffL; }
                     case LH, LHU -> { long v = mem.load16(x[rs1] + imm); x[rd] = op == LH ? v : v & 0xffffL; }
@@ -220,6 +226,7 @@ public final class RiscvExec {
                             -> x[rd] = alu2(op, x[rs1], x[rs2], imm);
                     case FENCE, FENCE_TSO -> VarHandle.fullFence();
                     default -> {
+                        pc = b.pc + b.offs[i >> 1];
                         int r = slow(cpu, OPS[w & 0x1ff], w, imm, pc);
                         if (r != NEXT) {
                             if (r == JUMP) { pc = cpu.pc; break insns; }
@@ -230,7 +237,6 @@ public final class RiscvExec {
                         }
                     }
                 }
-                pc = npc;
             }
             // chain to the next block while it is cached and nobody asked the hart to stop
             if (cpu.exitRequest != 0 || gate == 0) break;   // requests, or let the translated tier see every boundary
@@ -244,6 +250,7 @@ public final class RiscvExec {
           return JUMP;
         } catch (RiscvTrap t) {
             cpu.instret -= b.n - (i >> 1);
+            pc = b.pc + b.offs[i >> 1];
             cpu.pc = pc;
             cpu.tval = t.cause == Trap.ILLEGAL_INSN ? insnBits(mem, pc) : t.tval;
             return t.cause;

@@ -47,10 +47,12 @@ public final class SoftmmuTcg {
     /**
      * System mode's default translation threshold: high. A Linux boot runs a flat profile (thousands of
      * lukewarm blocks) where HotSpot's cost of compiling a translated unit exceeds what it saves; only
-     * blocks entered 100 000 times are translated, which measured neutral on a boot (docs/system-tcg.md)
-     * and pays off on long-running guest loops. {@code -accel tcg,thresh=N|off} changes it.
+     * blocks entered 1 000 000 times are translated: at 100 000 the boot spent ~9 s of C2 CPU on ~190 units
+     * for no gain on the hart (and at -smp 2 the compiler threads compete with the harts for the cores);
+     * long-running guest loops still reach it within a fraction of a second (docs/system-tcg.md).
+     * {@code -accel tcg,thresh=N|off} changes it.
      */
-    public static final int DEFAULT_THRESHOLD = 100_000;
+    public static final int DEFAULT_THRESHOLD = 1_000_000;
 
     /** The options before {@code -accel}: the jemu.tcg.* properties, with system mode's default threshold. */
     public static TcgOptions defaultOptions() {
