@@ -9,7 +9,9 @@ package org.jemu.target.riscv;
  */
 final class Block {
     static final int MAX_INSNS = 64;
-    static final int END = 0x80000000 | Insn.ILLEGAL.ordinal();
+    /** Op of the end-of-block entry (fall through to {@link #endPc}); above every {@link Insn} ordinal. */
+    static final int END_OP = 255;
+    static final int END = 0x80000000 | END_OP;
 
     final long pc;
     /** Address after the last instruction. */

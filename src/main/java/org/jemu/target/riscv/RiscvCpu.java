@@ -79,6 +79,11 @@ public final class RiscvCpu {
      * invalidates them on writes by harts and devices), so fence.i has nothing to drop.
      */
     public boolean coherentCode;
+    /**
+     * Decode superblocks: conditional branches do not end a decoded block (system mode; only while the
+     * translated tier does not need to see every block boundary).
+     */
+    public boolean superblocks;
     private final ConcurrentLinkedQueue<long[]> pendingInvalidations = new ConcurrentLinkedQueue<>();
 
     public RiscvCpu(int hartId, CpuMemory mem) {

@@ -30,6 +30,14 @@ public final class RiscvExec {
     /** Executions of a hot block between two questions to the translated tier that found nothing for it. */
     private static final int RECHECK = 64;
     private static final int CACHE_MASK = (1 << RiscvCpu.CACHE_BITS) - 1;
+    /**
+     * Op bit of a conditional branch inside a superblock ({@link RiscvCpu#superblocks}): taken, it leaves the
+     * block; not taken, the block goes on with the next entry. A branch that ends its block has no such bit.
+     */
+    static final int SIDE = 256;
+    static {
+        if (Ops.COUNT > Block.END_OP) throw new ExceptionInInitializerError("Insn ordinals overlap Block.END_OP");
+    }
 
     /**
      * Runs the hart from {@code cpu.pc} until something needs its caller. Returns a {@link Trap} cause with
@@ -54,7 +62,7 @@ public final class RiscvExec {
             long ctx = cpu.codeCtx;
             if (b == null || b.pc != pc || (b.ctx != ctx && b.ctx != (ctx & 6))) {
                 try {
-                    b = translate(cpu.mem, pc);
+                    b = translate(cpu.mem, pc, cpu.superblocks && gate != 0);
                 } catch (RiscvTrap t) {
                     cpu.tval = t.tval;
                     return t.cause;
@@ -93,8 +101,11 @@ public final class RiscvExec {
     /** Whether {@code rd} names an integer register written by the instruction (x0 writes go to the sink). */
     static boolean writesX(Insn in) { return in.fmt.template.indexOf('d') >= 0; }
 
-    /** Decodes the block at {@code pc}; a fault fetching its first instruction propagates. */
-    static Block translate(CpuMemory mem, long pc) {
+    /**
+     * Decodes the block at {@code pc}; a fault fetching its first instruction propagates. With
+     * {@code superblocks}, a conditional branch does not end the block: its not-taken path goes on inside it.
+     */
+    static Block translate(CpuMemory mem, long pc, boolean superblocks) {
         int[] code = new int[2 * Block.MAX_INSNS + 2];
         short[] offs = new short[Block.MAX_INSNS + 1];
         int n = 0;
@@ -117,7 +128,8 @@ public final class RiscvExec {
             Insn in = op.insn();
             int rd = op.rd();
             if (rd == 0 && writesX(in)) rd = 32;
-            code[2 * n] = in.ordinal() | (op.len() == 2 ? 1 << 9 : 0) | rd << 10 | op.rs1() << 16 | op.rs2() << 21 | op.rs3() << 26;
+            boolean side = superblocks && in.fmt == Insn.Fmt.B;
+            code[2 * n] = in.ordinal() | (side ? SIDE : 0) | (op.len() == 2 ? 1 << 9 : 0) | rd << 10 | op.rs1() << 16 | op.rs2() << 21 | op.rs3() << 26;
             // pc-relative immediates (auipc, jal, branches) are made relative to the block's start, so that
             // exec needs no running pc: the instruction's offset in the block (< 4 KiB) is added here
             int off = (int) (a - pc);
@@ -127,8 +139,9 @@ public final class RiscvExec {
             n++;
             if (log) sb.append(Disasm.line(a, op)).append('\n');
             a += op.len();
-            if (endsBlock(in) || n == Block.MAX_INSNS || ((a ^ pc) >>> 12) != 0) {
-                if (!endsBlock(in)) { code[2 * n] = Block.END; offs[n] = (short) (a - pc); n++; }
+            boolean ends = endsBlock(in) && !side;
+            if (ends || n == Block.MAX_INSNS || ((a ^ pc) >>> 12) != 0) {
+                if (!ends) { code[2 * n] = Block.END; offs[n] = (short) (a - pc); n++; }
                 break;
             }
         }
@@ -173,6 +186,13 @@ public final class RiscvExec {
                     case BGE -> { pc = x[rs1] >= x[rs2] ? b.pc + imm : b.endPc; break insns; }
                     case BLTU -> { pc = Alu.bltu(x[rs1], x[rs2]) ? b.pc + imm : b.endPc; break insns; }
                     case BGEU -> { pc = Alu.bgeu(x[rs1], x[rs2]) ? b.pc + imm : b.endPc; break insns; }
+                    // a superblock's branches: taken, leave with the instructions after it not retired
+                    case BEQ | SIDE -> { if (x[rs1] == x[rs2]) { pc = b.pc + imm; cpu.instret -= b.n - 1 - (i >> 1); break insns; } }
+                    case BNE | SIDE -> { if (x[rs1] != x[rs2]) { pc = b.pc + imm; cpu.instret -= b.n - 1 - (i >> 1); break insns; } }
+                    case BLT | SIDE -> { if (x[rs1] < x[rs2]) { pc = b.pc + imm; cpu.instret -= b.n - 1 - (i >> 1); break insns; } }
+                    case BGE | SIDE -> { if (x[rs1] >= x[rs2]) { pc = b.pc + imm; cpu.instret -= b.n - 1 - (i >> 1); break insns; } }
+                    case BLTU | SIDE -> { if (Alu.bltu(x[rs1], x[rs2])) { pc = b.pc + imm; cpu.instret -= b.n - 1 - (i >> 1); break insns; } }
+                    case BGEU | SIDE -> { if (Alu.bgeu(x[rs1], x[rs2])) { pc = b.pc + imm; cpu.instret -= b.n - 1 - (i >> 1); break insns; } }
                     // one call site per access width: each inlines the whole TLB + MemorySegment path
                     case LB, LBU -> { long v = mem.load8(x[rs1] + imm); x[rd] = op == LB ? v : v & 0xffL; }
                     case LH, LHU -> { long v = mem.load16(x[rs1] + imm); x[rd] = op == LH ? v : v & 0xffffL; }
@@ -225,6 +245,7 @@ public final class RiscvExec {
                          CZERO_EQZ, CZERO_NEZ
                             -> x[rd] = alu2(op, x[rs1], x[rs2], imm);
                     case FENCE, FENCE_TSO -> VarHandle.fullFence();
+                    case Block.END_OP -> { pc = b.endPc; break insns; }
                     default -> {
                         pc = b.pc + b.offs[i >> 1];
                         int r = slow(cpu, OPS[w & 0x1ff], w, imm, pc);
@@ -350,7 +371,6 @@ public final class RiscvExec {
                 cpu.pc = pc;
                 return priv(cpu.csrs.sfenceVma(cpu, x[rs1], x[rs2], rs1 == 0, rs2 == 0));
             case ILLEGAL:
-                if (w == Block.END) { cpu.pc = pc; return JUMP; }
                 return Trap.ILLEGAL_INSN;
             default:
                 throw new IllegalStateException("no semantics for " + in);

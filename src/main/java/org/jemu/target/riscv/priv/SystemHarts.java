@@ -43,6 +43,7 @@ public final class SystemHarts {
             p.setMmu(mmu);
             cpu.mem = mmu;
             cpu.coherentCode = true;   // CodePages drops decoded code on every write to it: fence.i has nothing to do
+            cpu.superblocks = true;
             cpu.csrs = p;
             cpu.pc = machine.resetVector();
             code.register(cpu, mmu);
