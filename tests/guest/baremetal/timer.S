@@ -46,6 +46,28 @@ main:
     bne s10, t0, f3
     li t0, CLINT_MSIP
     sw zero, 0(t0)
+    /* a wfi finding an enabled interrupt pending resumes at once, also many in a row with MIE off (the
+     * loop OpenSBI's secondary harts wait in for their HSM start; jemu sleeps a little in each after a
+     * while), and the interrupt is still there to take afterwards */
+    li s10, -1
+    li t0, 0x8
+    csrw mie, t0
+    li t0, CLINT_MSIP
+    li t1, 1
+    sw t1, 0(t0)
+    li t2, 200
+4:  wfi
+    addi t2, t2, -1
+    bnez t2, 4b
+    li t0, -1
+    bne s10, t0, f7               /* MIE off: no trap */
+    csrsi mstatus, 8
+    nop
+    csrci mstatus, 8
+    li t0, 0x8000000000000003
+    bne s10, t0, f7
+    li t0, CLINT_MSIP
+    sw zero, 0(t0)
     /* Sstc: S-mode timer through stimecmp */
     li t0, 1
     slli t0, t0, 63

@@ -300,6 +300,7 @@ public final class PrivCsrs extends Csrs {
 
     /** Enters the trap handler for exception {@code cause} (or interrupt when {@code interrupt}). */
     public void takeTrap(int cause, long tval, boolean interrupt) {
+        trapsTaken++;
         int from = cpu.priv;
         long pc = cpu.pc;
         boolean toS = from <= PRV_S && ((interrupt ? mideleg : medeleg) >>> cause & 1) != 0;
@@ -385,6 +386,15 @@ public final class PrivCsrs extends Csrs {
         return -1;
     }
 
+    /** Traps taken by the hart (wfi tells a guest spinning on wfi from an idle loop by it). */
+    private long trapsTaken;
+    /** wfi instructions in a row that found an interrupt already pending, with no trap taken in between. */
+    private int spinningWfis;
+    private long trapsAtSpinningWfi;
+    /** After this many such wfi in a row, each one also sleeps {@link #SPIN_WFI_NANOS} on the host. */
+    static final int SPIN_WFI_LIMIT = 16;
+    static final long SPIN_WFI_NANOS = 200_000;
+
     /** Set when the machine stops: a hart parked in WFI gives up waiting. */
     volatile boolean stopping;
 
@@ -407,6 +417,8 @@ public final class PrivCsrs extends Csrs {
     public int wfi(RiscvCpu c) {
         if (c.priv == PRV_U || (c.priv == PRV_S && (mstatus & TW) != 0)) return Trap.ILLEGAL_INSN;
         c.pc += 4;
+        if (wakeupPending()) spinningWfi();
+        else spinningWfis = 0;
         while (!stopping && !wakeupPending()) {
             long until = stimerDeadline();
             if (until == Long.MAX_VALUE) {
@@ -418,6 +430,25 @@ public final class PrivCsrs extends Csrs {
         }
         interruptsChanged();
         return -1;
+    }
+
+    /**
+     * A wfi that finds an enabled interrupt already pending is a nop for the guest (it resumes at once). A guest
+     * may loop on such a wfi with the interrupt globally disabled, waiting for a store by another hart:
+     * OpenSBI 1.x's secondary harts wait for their HSM start in {@code sbi_hsm_hart_wait} with the coldboot
+     * IPI still pending in MSIP (cleared only after the start), so on QEMU and on hardware that loop spins until
+     * Linux starts the hart. Here the spin would take a host core from the boot hart and the JIT compilers
+     * for the first seconds of a boot; so after {@link #SPIN_WFI_LIMIT} such wfi with no trap taken in
+     * between, each one also sleeps {@link #SPIN_WFI_NANOS} (or until a new interrupt unparks the thread).
+     * Guest-visible only as time: the hart runs that loop slower. An idle loop that takes the interrupt after
+     * its wfi (Linux) never reaches the limit.
+     */
+    private void spinningWfi() {
+        if (trapsTaken != trapsAtSpinningWfi) {
+            trapsAtSpinningWfi = trapsTaken;
+            spinningWfis = 0;
+        }
+        if (++spinningWfis > SPIN_WFI_LIMIT && !stopping) java.util.concurrent.locks.LockSupport.parkNanos(this, SPIN_WFI_NANOS);
     }
 
     /** Host nanoseconds at which Sstc raises STIP, if that would end a wfi (STCE on, STIE enabled); else MAX_VALUE. */
