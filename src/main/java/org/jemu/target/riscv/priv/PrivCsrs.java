@@ -417,7 +417,7 @@ public final class PrivCsrs extends Csrs {
     public int wfi(RiscvCpu c) {
         if (c.priv == PRV_U || (c.priv == PRV_S && (mstatus & TW) != 0)) return Trap.ILLEGAL_INSN;
         c.pc += 4;
-        if (wakeupPending()) spinningWfi();
+        if (c.priv == PRV_M && wakeupPending()) spinningWfi();
         else spinningWfis = 0;
         while (!stopping && !wakeupPending()) {
             long until = stimerDeadline();
@@ -440,8 +440,8 @@ public final class PrivCsrs extends Csrs {
      * Linux starts the hart. Here the spin would take a host core from the boot hart and the JIT compilers
      * for the first seconds of a boot; so after {@link #SPIN_WFI_LIMIT} such wfi with no trap taken in
      * between, each one also sleeps {@link #SPIN_WFI_NANOS} (or until a new interrupt unparks the thread).
-     * Guest-visible only as time: the hart runs that loop slower. An idle loop that takes the interrupt after
-     * its wfi (Linux) never reaches the limit.
+     * Guest-visible only as time: the hart runs that loop slower. Only in M-mode (the firmware's wait loops);
+     * an S-mode wfi is never delayed (Linux's idle loop takes the interrupt after its wfi anyway).
      */
     private void spinningWfi() {
         if (trapsTaken != trapsAtSpinningWfi) {
