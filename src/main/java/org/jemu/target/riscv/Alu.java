@@ -2,7 +2,9 @@ package org.jemu.target.riscv;
 
 /**
  * Integer semantics: one pure static function per operation, of operand values. The interpreter and the
- * translator (which emits calls to these, that HotSpot inlines) share them; {@link Insn#fn} names them.
+ * translator share them; {@link Insn#fn} names them. The translator copies the bytecode of the straight-line
+ * ones into its units and calls the others ({@code translate.AluBodies}), so keep them pure functions of their
+ * parameters.
  * Word ("w") operations compute on the low 32 bits and sign-extend the result, as RV64 defines.
  */
 public final class Alu {

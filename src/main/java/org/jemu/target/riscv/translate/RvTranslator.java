@@ -181,6 +181,8 @@ public final class RvTranslator {
     /** Loop iterations (and in-region returns) a unit runs per call before returning to the dispatcher (-Djemu.tcg.loop-budget; default unlimited: measured slower on qsort). */
     static final int LOOP_BUDGET = Integer.getInteger("jemu.tcg.loop-budget", 0) <= 0 ? Integer.MAX_VALUE : Integer.getInteger("jemu.tcg.loop-budget", 0);
     /** Whether a basic block begun below the instruction cap is finished (-Djemu.tcg.whole-blocks=false: cut at the cap). */
+    /** Whether Alu's straight-line functions are copied into units rather than called (-Djemu.tcg.copy-alu=false: calls). */
+    static final boolean COPY_ALU = Boolean.parseBoolean(System.getProperty("jemu.tcg.copy-alu", "true"));
     static final boolean WHOLE_BLOCKS = Boolean.parseBoolean(System.getProperty("jemu.tcg.whole-blocks", "true"));
     /**
      * Exploration cost added to the bodies of called functions: above the distance (capped at 2^39) and above
@@ -463,12 +465,7 @@ public final class RvTranslator {
             cb.aload(CPU).getfield(CD_CPU, "x", CD_LONGS).astore(XA);
             cb.aload(CPU).getfield(CD_CPU, "f", CD_LONGS).astore(FA);
             if (usesFp) cb.aload(CPU).getfield(CD_CPU, "fp", CD_FPSTATE).astore(FPS);
-            for (int i = xUsed.nextSetBit(1); i >= 0; i = xUsed.nextSetBit(i + 1)) {
-                cb.aload(XA).loadConstant(i).laload().lstore(xs(i));
-            }
-            for (int i = fUsed.nextSetBit(0); i >= 0; i = fUsed.nextSetBit(i + 1)) {
-                cb.aload(FA).loadConstant(i).laload().lstore(fs(i));
-            }
+            loadRegs();
             memEntry();
             cb.loadConstant(LOOP_BUDGET).istore(BUDGET);
             // every temporary initialised here, so each local has one type from here on (one uniform stack
@@ -560,6 +557,16 @@ public final class RvTranslator {
             for (int b = memBases.nextSetBit(0); b >= 0; b = memBases.nextSetBit(b + 1)) mem.emitEntry(cb, cd, memLocals(b));
         }
 
+        /** The guest registers the region uses into their locals. */
+        void loadRegs() {
+            for (int i = xUsed.nextSetBit(1); i >= 0; i = xUsed.nextSetBit(i + 1)) {
+                cb.aload(XA).loadConstant(i).laload().lstore(xs(i));
+            }
+            for (int i = fUsed.nextSetBit(0); i >= 0; i = fUsed.nextSetBit(i + 1)) {
+                cb.aload(FA).loadConstant(i).laload().lstore(fs(i));
+            }
+        }
+
         void writeBack() {
             for (int i = xWritten.nextSetBit(1); i >= 0; i = xWritten.nextSetBit(i + 1)) {
                 cb.aload(XA).loadConstant(i).lload(xs(i)).lastore();
@@ -579,12 +586,7 @@ public final class RvTranslator {
         void nestedCall(long ret) {
             writeBack();
             cb.aload(CPU).lload(XPC).loadConstant(ret).invokestatic(CD_TCG, "nest", MT_NEST).lstore(XPC);
-            for (int i = xUsed.nextSetBit(1); i >= 0; i = xUsed.nextSetBit(i + 1)) {
-                cb.aload(XA).loadConstant(i).laload().lstore(xs(i));
-            }
-            for (int i = fUsed.nextSetBit(0); i >= 0; i = fUsed.nextSetBit(i + 1)) {
-                cb.aload(FA).loadConstant(i).laload().lstore(fs(i));
-            }
+            loadRegs();
             memEntry();
             cb.lload(XPC).loadConstant(ret).lcmp().ifne(exit);
             cb.goto_(labels.get(ret));
@@ -706,24 +708,31 @@ public final class RvTranslator {
                 case FSTORE -> store(op, pc, in == Insn.FSW ? 4 : 8, in == Insn.FSW ? "sw" : "sd", true);
                 case R -> {
                     if (op.rd() == 0) return;
-                    ldx(op.rs1()); ldx(op.rs2());
-                    cb.invokestatic(CD_ALU, in.fn, MT_JJ_J);
+                    alu(in.fn, MT_JJ_J, () -> ldx(op.rs1()), () -> ldx(op.rs2()));
                     stx(op.rd());
                 }
                 case I, SHAMT, SHW -> {
                     if (op.rd() == 0) return;
-                    ldx(op.rs1()); cb.loadConstant((long) op.imm());
-                    cb.invokestatic(CD_ALU, in.fn, MT_JJ_J);
+                    alu(in.fn, MT_JJ_J, () -> ldx(op.rs1()), () -> cb.loadConstant((long) op.imm()));
                     stx(op.rd());
                 }
                 case R1 -> {
                     if (op.rd() == 0) return;
-                    ldx(op.rs1());
-                    cb.invokestatic(CD_ALU, in.fn, MT_J_J);
+                    alu(in.fn, MT_J_J, () -> ldx(op.rs1()));
                     stx(op.rd());
                 }
                 case FENCE_F, NONE -> cb.invokestatic(CD_VARHANDLE, "fullFence", ConstantDescs.MTD_void); // FENCE, FENCE.TSO
                 default -> emitFp(op, pc);
+            }
+        }
+
+        /** Alu.fn of the operands: its straight-line code copied in ({@link AluBodies}), or a call. */
+        void alu(String fn, MethodTypeDesc mt, Runnable... args) {
+            if (COPY_ALU) {
+                AluBodies.emit(cb, fn, mt, args);
+            } else {
+                for (Runnable a : args) a.run();
+                cb.invokestatic(CD_ALU, fn, mt);
             }
         }
 
