@@ -76,7 +76,8 @@ public final class RvTranslator {
     private static final ClassDesc CD_FPOPS = ClassDesc.of(FpOps.class.getName());
     private static final ClassDesc CD_ACCESS = ClassDesc.of(CpuAccess.class.getName());
     private static final ClassDesc CD_VARHANDLE = ClassDesc.of("java.lang.invoke.VarHandle");
-    private static final ClassDesc CD_MEM = ClassDesc.of("org.jemu.tcg.HostMemory");
+    /** Guest loads and stores at host addresses: {@link org.jemu.tcg.HostMemory#accessClass()}. */
+    private static final ClassDesc CD_MEM = ClassDesc.of(org.jemu.tcg.HostMemory.accessClass().getName());
     private static final ClassDesc CD_LONG = ClassDesc.of("java.lang.Long");
     private static final ClassDesc CD_LONGS = CD_long.arrayType();
     private static final MethodTypeDesc MT_JJ_J = MethodTypeDesc.of(CD_long, CD_long, CD_long);
