@@ -184,6 +184,8 @@ public final class RvTranslator {
     /** Whether a basic block begun below the instruction cap is finished (-Djemu.tcg.whole-blocks=false: cut at the cap). */
     /** Whether Alu's straight-line functions are copied into units rather than called (-Djemu.tcg.copy-alu=false: calls). */
     static final boolean COPY_ALU = Boolean.parseBoolean(System.getProperty("jemu.tcg.copy-alu", "true"));
+    /** Whether every instruction of a unit counts as covered, not only its block starts (-Djemu.tcg.cover-all=false). */
+    static final boolean COVER_ALL = Boolean.parseBoolean(System.getProperty("jemu.tcg.cover-all", "true"));
     static final boolean WHOLE_BLOCKS = Boolean.parseBoolean(System.getProperty("jemu.tcg.whole-blocks", "true"));
     /**
      * Exploration cost added to the bodies of called functions: above the distance (capped at 2^39) and above
@@ -309,7 +311,11 @@ public final class RvTranslator {
                     .distinct().toArray();
             if (Log.on(Log.Item.IN_ASM)) logRegion(r, name, codeLen);
             if (Log.on(Log.Item.OUT_ASM)) Log.log(ClassFile.of().parse(bytes).toDebugString());
-            long[] covered = r.leaderList().stream().mapToLong(Long::longValue).filter(l -> l != entry).toArray();
+            // every instruction the unit runs through, not only its block starts: the interpreter's blocks (up
+            // to 64 instructions) start anywhere in a long straight-line run, and each of them got hot while the
+            // run was interpreted — translating them all made 134 overlapping units of sha256's one function
+            long[] covered = (COVER_ALL ? r.insns().keySet().stream() : r.leaderList().stream())
+                    .mapToLong(Long::longValue).filter(l -> l != entry).toArray();
             return new Translation<>(unit, entries, pages, r.insns().size(), codeLen, name, covered);
         }
     }
