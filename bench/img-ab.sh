@@ -5,6 +5,7 @@
 # load average before and after. Every converted image is checked with qemu-img check / compare.
 # Source image: the shared benchmark's src.raw / src.qcow2 (2 GiB, 1 GiB of random data), made by
 # ../shared/bench/img/img-bench.sh if missing.
+# JB=/path/to/other/bin/jemu-img adds a second jemu-img build (tool "b": q j b q j b ...) for before/after runs.
 # env: NOSYNC=1 (no sync before each timed run)  RUNS (3) RUNS_SLOW (1, for -c) ONLY (op names) BENCH_CACHE (~/.cache/emu-bench) WORK (a private dir)
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -16,12 +17,15 @@ WORK="${WORK:-${TMPDIR:-/tmp}/jemu-img-ab}"
 J="$ROOT/bin/jemu-img"; Q=qemu-img
 [ -f "$ROOT/target/jemu.jar" ] || (cd "$ROOT" && . scripts/jdk.sh && mvn -B -q -DskipTests package)
 if [ ! -s "$CACHE/src.raw" ] || [ ! -s "$CACHE/src.qcow2" ]; then
-  ONLY=create-qcow2 bash "$ROOT/../shared/bench/img/img-bench.sh" >/dev/null
+  shared="$ROOT/../shared/bench/img/img-bench.sh"; [ -f "$shared" ] || shared=/work/shared/bench/img/img-bench.sh
+  ONLY=create-qcow2 bash "$shared" >/dev/null
 fi
 mkdir -p "$WORK"; cd "$WORK"
 ln -sf "$CACHE/src.raw" src.raw; ln -sf "$CACHE/src.qcow2" src.qcow2
-"$J" info src.qcow2 >/dev/null   # records the AOT cache if the jar is new
-while [ -d "$ROOT/target/jemu-img.aot.lock" ]; do sleep 1; done
+for jb in "$J" ${JB:+"$JB"}; do
+  "$jb" info src.qcow2 >/dev/null   # records the AOT cache if the jar is new
+  while [ -d "$(dirname "$(dirname "$jb")")/target/jemu-img.aot.lock" ]; do sleep 1; done
+done
 want() { [[ " $ONLY " == *" $1 "* ]]; }
 T=$(mktemp)
 # run NAME TOOL CMD...: appends "name tool cpu wall" to $T
@@ -43,8 +47,8 @@ conv() { # name runs out-file source verify-source args...
   want "$name" || return 0
   echo "--- $name"
   for ((i = 0; i < runs; i++)); do
-    for tool in q j; do
-      rm -f "$out"; local bin=$Q; [ $tool = j ] && bin=$J
+    for tool in q j ${JB:+b}; do
+      rm -f "$out"; local bin=$Q; [ $tool = j ] && bin=$J; [ $tool = b ] && bin=$JB
       run "$name" $tool $bin convert "$@" "$src" "$out"
       [ $i = 0 ] && verify "$out" "$vsrc"
     done
@@ -85,13 +89,18 @@ rows = {}
 for line in open(sys.argv[1]):
     n, t, cpu, wall = line.split()
     rows.setdefault(n, {}).setdefault(t, []).append((float(cpu), float(wall)))
-print("| operation | runs | qemu-img cpu s | jemu-img cpu s | cpu ratio j/q | qemu-img wall s | jemu-img wall s | wall ratio j/q |")
-print("|---|---|---|---|---|---|---|---|")
+print("| operation | runs | qemu-img cpu s | jemu-img cpu s | cpu ratio j/q | qemu-img wall s | jemu-img wall s | wall ratio j/q | wall min-max q / j |")
+print("|---|---|---|---|---|---|---|---|---|")
 for n, d in rows.items():
     q, j = d.get("q", []), d.get("j", [])
     if not q or not j: continue
+    if d.get("b"):
+        b = d["b"]; bs = sorted(w for _, w in b)
+        print(f"  {n}: JB (before) cpu {st.median(c for c, _ in b):.2f} wall {st.median(w for _, w in b):.2f} ({bs[0]:.2f}-{bs[-1]:.2f}); j cpu {st.median(c for c, _ in j):.2f} wall {st.median(w for _, w in j):.2f}")
     qc, jc = st.median(c for c, _ in q), st.median(c for c, _ in j)
     qw, jw = st.median(w for _, w in q), st.median(w for _, w in j)
-    print(f"| {n} | {len(q)} | {qc:.2f} | {jc:.2f} | {jc/max(qc,1e-3):.2f} | {qw:.2f} | {jw:.2f} | {jw/max(qw,1e-3):.2f} |")
+    qs, js = sorted(w for _, w in q), sorted(w for _, w in j)
+    print(f"| {n} | {len(q)} | {qc:.2f} | {jc:.2f} | {jc/max(qc,1e-3):.2f} | {qw:.2f} | {jw:.2f} | {jw/max(qw,1e-3):.2f} | {qs[0]:.2f}-{qs[-1]:.2f} / {js[0]:.2f}-{js[-1]:.2f} |")
 EOF
+[ -n "${KEEP:-}" ] && cp "$T" "$KEEP"   # KEEP=file: every run's "op tool cpu wall"
 rm -f "$T" "$T.t" "$T.e"

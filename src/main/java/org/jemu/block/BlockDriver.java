@@ -31,6 +31,15 @@ public interface BlockDriver {
     /** Creates a new image at {@code path} of {@code size} bytes with the format's -o options (taken from {@code opts}). */
     void create(Path path, long size, QemuOpts opts, OpenContext ctx) throws IOException;
 
+    /**
+     * Creates a new image and returns it open read-write with {@code cache}, when the driver can do both in
+     * one step (cheaper than creating, closing, opening and probing it: convert's target); null when it
+     * cannot (nothing is created then: the caller creates and opens).
+     */
+    default BlockNode createOpen(Path path, long size, QemuOpts opts, OpenContext ctx, CacheMode cache) throws IOException {
+        return null;
+    }
+
     /** The -o options this driver's create accepts, for `jemu-img create -f FMT -o help`. */
     List<CreateOption> createOptions();
 

@@ -113,6 +113,22 @@ public final class BlockDrivers {
         }
     }
 
+    /**
+     * Creates an image (as {@link #create}) and returns it open read-write with {@code cache} where the driver
+     * does both in one step ({@link BlockDriver#createOpen}); else creates it and returns null (the caller opens it).
+     */
+    public static BlockNode createOpen(String filename, String format, long size, QemuOpts opts, CacheMode cache) throws IOException {
+        BlockDriver d = require(format);
+        try {
+            BlockNode n = d.createOpen(Path.of(filename), size, opts, new Context(Path.of(filename), false, Options.DEFAULT, List.of(), 0), cache);
+            if (n != null) return n;
+        } catch (OptionException e) {
+            throw new BlockException(e.getMessage().replaceFirst("^create: ", ""));
+        }
+        create(filename, format, size, opts);
+        return null;
+    }
+
     /** The OpenContext implementation: resolves names relative to the image and detects backing loops. */
     static final class Context implements OpenContext {
         private final Path image;

@@ -109,12 +109,7 @@ final class Convert {
             for (BlockNode n : srcs) total += n.size();
             boolean zeroInit = !noCreate || targetIsZero;
             boolean hasBacking = outBase != null;
-            if (!compress) {
-                ra = new ReadAhead(Sources.of(srcs), total, (int) sparse, zeroInit, hasBacking, coroutines);
-                // the reads need no target: the first pieces are read while the target is created (not with
-                // the opt-in parallel writes, whose reading threads also write into the target)
-                if (!Boolean.getBoolean("jemu.convert.parallel-writes")) ra.prefetch();
-            }
+            if (!compress) ra = new ReadAhead(Sources.of(srcs), total, (int) sparse, zeroInit, hasBacking, coroutines);
             if (!noCreate) {
                 QemuOpts opts;
                 try {
@@ -133,12 +128,13 @@ final class Convert {
                     }
                 }
                 try {
-                    BlockDrivers.create(outName, outFmt, total, opts);
+                    // the new image comes back open where its driver can do both at once (qcow2 with -t unsafe)
+                    dst = BlockDrivers.createOpen(outName, outFmt, total, opts, cache);
                 } catch (BlockException e) {
                     throw new Fail(outName + ": error while converting " + outFmt + ": " + e.getMessage());
                 }
             }
-            dst = open(outName, noCreate ? outFmt : outFmt, false, BlockDrivers.Options.DEFAULT.withCache(cache));
+            if (dst == null) dst = open(outName, outFmt, false, BlockDrivers.Options.DEFAULT.withCache(cache));
             if (noCreate && dst.size() < total) throw new Fail("output file is smaller than input file");   // qemu-img 7.2's words
             dst.prepareBulkWrites();
             copy(srcs, ra, dst, total, compress, (int) sparse, zeroInit, hasBacking, coroutines, ooo, progress);
@@ -196,7 +192,7 @@ final class Convert {
         }
     }
 
-    /** Tests: behave as if the native calls were never linked (raw sources are all data for convert). */
+    /** Tests: behave as if the native calls were never linked (raw sources are all data for convert, qcow2 sources' host files are not asked for holes). */
     static volatile boolean rawAsDataForTest;
 
     /** Extent kinds of the (concatenated) source: copy, zero, or left to the target's backing file (-B). */
@@ -218,15 +214,18 @@ final class Convert {
 
         /**
          * Kind of the run at {@code off} (at most {@code max} bytes, never crossing a source); [kind, length].
-         * With {@code noWait} (see {@link #copy}), raw sources are not asked for holes until the native
-         * calls are linked: their runs count as data, and the zero detection leaves the holes' 4 KiB
-         * blocks unallocated exactly as the holes would have been.
+         * With {@code asData} (tests: a host without SEEK_DATA), raw sources are not asked for holes: their
+         * runs count as data, and the zero detection leaves the holes' 4 KiB blocks unallocated exactly as
+         * the holes would have been. With {@code noWait}, a qcow2 source's allocated clusters are data
+         * without asking its host file for holes while the native link is not done (for the same reason).
          */
-        long[] status(long off, long max, boolean hasBacking, boolean noWait) throws IOException {
+        long[] status(long off, long max, boolean hasBacking, boolean asData, boolean noWait) throws IOException {
             int i = index(off);
             long in = off - base[i], lim = Math.min(max, base[i + 1] - off);
-            if (noWait && (rawAsDataForTest || !org.jemu.block.file.FileNode.nativeReady()) && nodes.get(i).formatName().equals("raw")) return new long[]{DATA, lim};
-            BlockStatus s = nodes.get(i).blockStatus(in, lim);
+            BlockNode n = nodes.get(i);
+            if (asData && n.formatName().equals("raw")) return new long[]{DATA, lim};
+            BlockStatus s = noWait && n instanceof Qcow2Node q && (rawAsDataForTest || !org.jemu.block.file.FileNode.nativeReady())
+                    ? q.blockStatus(in, lim, false) : n.blockStatus(in, lim);
             long len = Math.min(s.length(), lim);
             if (len <= 0) len = lim;
             int kind;
@@ -335,13 +334,13 @@ final class Convert {
 
     /**
      * The reading side of an uncompressed copy: the source's runs become reads (and zero scans) on the
-     * pool, zero pieces, or nothing. Started before the target is created ({@link #prefetch}).
+     * pool, zero pieces, or nothing.
      */
     private static final class ReadAhead implements AutoCloseable {
         final Sources srcs;
         final long total;
         final int sparse;
-        final boolean zeroInit, hasBacking, noWait;
+        final boolean zeroInit, hasBacking, holesAsData;
         final ExecutorService pool;
         final int depth;
         final ArrayBlockingQueue<ByteBuffer> buffers;
@@ -353,7 +352,7 @@ final class Convert {
             this.srcs = srcs; this.total = total; this.sparse = sparse; this.zeroInit = zeroInit; this.hasBacking = hasBacking;
             // Holes and zero blocks give the same output only when zero runs of one 4 KiB block are left
             // unallocated (-S 4k, the default), into a zero-initialised target without a backing file.
-            this.noWait = sparse == 4096 && zeroInit && !hasBacking;
+            this.holesAsData = sparse == 4096 && zeroInit && !hasBacking;
             // -m: requests in flight; uncompressed copies read on up to 4 threads, no more than the host has
             // cores (at least 2): on 2 cores, 2 reading threads instead of 4 gave 0.79 vs 0.86 s wall and
             // 1.14 vs 1.29 s CPU (convert raw -> qcow2, 10 interleaved runs, load 6)
@@ -361,25 +360,22 @@ final class Convert {
             this.pool = newPool(threads);
             this.depth = threads * 2;
             this.buffers = new ArrayBlockingQueue<>(2 * depth + 2);
+            pool.submit(this::warmUp);
         }
 
-        /** True while {@link #prefetch} submits. */
-        private boolean prefetching;
-
         /**
-         * Submits the reads of the first pieces (before the target exists). Only these do not wait for the
-         * native link (their holes are read as data, and the zero scan finds them): after them the copy
-         * waits for it. Reading every hole as data until the link was done (~0.1-0.4 s after start on a
-         * loaded 2-core host, up to ~170 MiB of holes of the benchmark's source) cost more CPU than the
-         * wait (convert raw -> qcow2, 10 interleaved runs: 0.98 -> 0.88 s CPU, 0.61 -> 0.59 s wall).
+         * While the target is created and the native link finishes: the first buffers (allocateDirect zeroes
+         * and faults in 2 MiB: 5-10 ms the first time) and the read path (its first use initialises classes,
+         * 3-9 ms), so that the first piece is read at once when the copy starts.
          */
-        void prefetch() throws IOException {
-            prefetching = true;
-            try {
-                while (off < total && inflight.size() < depth) submitNext(null);
-            } finally {
-                prefetching = false;
+        private Void warmUp() throws IOException {
+            int n = Math.min(depth, (int) Math.min(Integer.MAX_VALUE, (total + CHUNK - 1) / CHUNK));
+            for (int i = 0; i < n; i++) {
+                ByteBuffer b = ByteBuffer.allocateDirect(CHUNK);
+                if (i == 0 && total > 0) srcs.read(0, b.limit((int) Math.min(4096, total)));
+                buffers.offer(b.clear());
             }
+            return null;
         }
 
         /** True when the next {@link #submitNext} would wait for the native link (a raw source's holes). */
@@ -390,7 +386,7 @@ final class Convert {
         /** The next run of the source; {@code parallelDst}: the target, for the opt-in writes on the pool, else null. */
         void submitNext(BlockNode parallelDst) throws IOException {
             long end = Math.min(total, off + CHUNK);
-            long[] st = srcs.status(off, end - off, hasBacking, noWait && (prefetching || rawAsDataForTest));
+            long[] st = srcs.status(off, end - off, hasBacking, holesAsData && rawAsDataForTest, holesAsData);
             if (sparse == 0 && st[0] == ZERO) st[0] = DATA;   // -S 0: the output is fully allocated
             final long fo = off;
             final int len = (int) st[1];
@@ -459,7 +455,7 @@ final class Convert {
                     long o = off;
                     boolean any = false, anyZero = false;
                     while (o < end) {
-                        long[] st = srcs.status(o, end - o, hasBacking, false);
+                        long[] st = srcs.status(o, end - o, hasBacking, false, false);
                         if (st[0] == DATA) { any = true; break; }
                         if (st[0] == ZERO) anyZero = true;
                         o += st[1];

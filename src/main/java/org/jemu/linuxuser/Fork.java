@@ -168,6 +168,7 @@ public final class Fork {
         out.clear();
         out.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         out.add("--enable-native-access=ALL-UNNAMED");
+        out.add("--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED");   // translated code's memory accessors (tcg.RawMemory)
         out.add("-Xss16m");
         out.add("-cp");
         out.add(System.getProperty("java.class.path"));

@@ -12,6 +12,27 @@ import java.lang.foreign.ValueLayout;
 public final class HostMemory {
     private HostMemory() {}
 
+    /**
+     * The class whose static accessors (lb … sd, this class's signatures) translated code calls:
+     * {@link RawMemory}'s when {@code java.base} exports {@code jdk.internal.misc} to jemu (the launchers do),
+     * this class otherwise or with {@code -Djemu.tcg.mem=ffm}.
+     */
+    public static synchronized Class<?> accessClass() {
+        if (access == null) {
+            access = HostMemory.class;
+            if (!"ffm".equals(System.getProperty("jemu.tcg.mem")) && RawMemory.available()) {
+                try {
+                    access = RawMemory.define();
+                } catch (IllegalAccessException | LinkageError e) {
+                    access = HostMemory.class;   // e.g. defined already by another class loader's copy
+                }
+            }
+        }
+        return access;
+    }
+
+    private static Class<?> access;
+
     public static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     private static final ValueLayout.OfShort S = ValueLayout.JAVA_SHORT_UNALIGNED;

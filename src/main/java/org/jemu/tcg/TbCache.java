@@ -80,14 +80,42 @@ public final class TbCache<U> {
         queue.offerFirst(pc); // newest first: the hottest code is usually the most recent
     }
 
+    /**
+     * The translator thread. It takes what was queued since its last round as one batch and translates it in
+     * ascending pc order, each unit followed at once by its continuations (see {@link Translation}): when a
+     * long straight-line run was interpreted, all its interpreter blocks got hot together; taken from its
+     * start, the run becomes one chain of units and the requests inside it are dropped as covered, where
+     * taking the newest first made one overlapping chain per block.
+     */
     private void work() {
         try {
+            List<Long> batch = new ArrayList<>();
             while (true) {
-                long pc = queue.takeFirst();
-                try { translateNow(pc); } finally { pending.remove(pc); }
+                batch.add(queue.takeFirst());
+                queue.drainTo(batch);
+                batch.sort(null);
+                for (long pc : batch) {
+                    try { translateChain(pc); } finally { pending.remove(pc); }
+                }
+                batch.clear();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Translates {@code pc}, then the continuations of what it installed, and theirs. */
+    private void translateChain(long pc) {
+        java.util.ArrayDeque<Long> next = new java.util.ArrayDeque<>();
+        for (long c : translateNow(pc)) next.push(c);
+        while (!next.isEmpty()) {
+            long c = next.pop();
+            if (units.containsKey(c) || pending.putIfAbsent(c, installSeq()) != null) continue;
+            try {
+                for (long d : translateNow(c)) next.push(d);
+            } finally {
+                pending.remove(c);
+            }
         }
     }
 
@@ -99,9 +127,12 @@ public final class TbCache<U> {
         return c != null && r != null && c > r;
     }
 
-    private void translateNow(long pc) {
-        if (units.containsKey(pc)) return; // an entry of a unit installed since the request
-        if (!opts.synchronous() && coveredSince(pc)) { stats.droppedRequests.increment(); return; }
+    private static final long[] NO_PCS = {};
+
+    /** Translates and installs the unit at {@code pc}; returns its continuations (none when nothing was installed). */
+    private long[] translateNow(long pc) {
+        if (units.containsKey(pc)) return NO_PCS; // an entry of a unit installed since the request
+        if (!opts.synchronous() && coveredSince(pc)) { stats.droppedRequests.increment(); return NO_PCS; }
         long t0 = System.nanoTime();
         // An invalidation (munmap, mprotect, exec, a write to code) may land while the translator reads the
         // old code: such a result must not be installed, or stale code would run (and a failure caused by
@@ -119,13 +150,13 @@ public final class TbCache<U> {
         if (t == null) {
             stats.failedTranslations.increment();
             synchronized (this) { if (epoch == epoch0) units.putIfAbsent(pc, NONE); }
-            return;
+            return NO_PCS;
         }
-        install(t, epoch0);
+        return install(t, epoch0) ? t.continuations() : NO_PCS;
     }
 
-    private synchronized void install(Translation<U> t, int epoch0) {
-        if (epoch != epoch0) { stats.droppedRequests.increment(); return; } // raced with an invalidation
+    private synchronized boolean install(Translation<U> t, int epoch0) {
+        if (epoch != epoch0) { stats.droppedRequests.increment(); return false; } // raced with an invalidation
         if (liveBytes + t.bytecodeBytes() > opts.budgetBytes()) flush();
         stats.unitsTranslated.increment();
         stats.guestInsnsTranslated.add(t.guestInsns());
@@ -137,6 +168,7 @@ public final class TbCache<U> {
         installs++;
         for (long c : t.covered()) coveredAt.put(c, installs);
         generation++;
+        return true;
     }
 
     /** Drops every translation (cache budget exhausted, or fence.i). Hidden classes become unloadable. */

@@ -55,6 +55,40 @@ class TbCacheTest {
         }
     }
 
+    /** A straight run of 3 units: A (cut at B), B (cut at C), C. Requests for A and for pcs inside it and behind it. */
+    @Test
+    @Timeout(20)
+    void aBatchIsTakenFromItsLowestPcAndChainsThroughContinuations() throws InterruptedException {
+        long B = 0x1400, C = 0x1800;
+        List<Long> translated = new CopyOnWriteArrayList<>();
+        CountDownLatch go = new CountDownLatch(1);
+        TbCache<String> c = new TbCache<>(pc -> {
+            if (pc == 0x100) {
+                try { go.await(); } catch (InterruptedException e) { throw new IllegalStateException(e); }
+            }
+            translated.add(pc);
+            long end = pc == 0x100 ? pc + 4 : pc < B ? B : pc < C ? C : pc + 0x400;
+            long[] covered = java.util.stream.LongStream.iterate(pc + 4, p -> p < end, p -> p + 4).toArray();
+            return new Translation<>("u" + pc, new long[] {pc}, new long[] {pc >>> 12}, 4, 10, "t",
+                    covered, pc != 0x100 && pc < C ? new long[] {end} : new long[0]);
+        }, new TcgOptions(1, false, 1 << 20, 24));
+        try {
+            c.request(0x100);          // keeps the worker busy while the batch is queued
+            Thread.sleep(50);
+            c.request(A);              // the run's blocks got hot in order; newest first would start at its end
+            c.request(0x1100);
+            c.request(0x1500);
+            c.request(0x1900);
+            go.countDown();
+            await(c, C);
+            for (int i = 0; i < 200 && c.stats().droppedRequests.sum() < 3; i++) Thread.sleep(10);
+            assertEquals(List.of(0x100L, A, B, C), translated, "A first, then its chain; the others covered");
+            assertEquals(3, c.stats().droppedRequests.sum());
+        } finally {
+            c.shutdown();
+        }
+    }
+
     @Test
     @Timeout(20)
     void invalidationForgetsCoverage() throws InterruptedException {

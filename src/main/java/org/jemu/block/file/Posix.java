@@ -52,6 +52,14 @@ final class Posix {
      * syscall(nr, a, b, c, d): linked on first use (see {@link #preload}). Everything of FFM's (the
      * descriptor too: its layouts and streams take ~10 ms to initialise, interpreted) is built in here,
      * on the thread that links, not on the caller's.
+     *
+     * <p>syscall() is variadic, but it is linked as a function of five named longs: on the three ABIs
+     * listed in {@link Nr} (Linux x86-64, aarch64, riscv64) integer arguments after the named one travel
+     * exactly as named arguments do (x86-64 also sets %al, the count of vector registers, for a variadic
+     * call: glibc's syscall() is assembly that does not read it, and a variadic C callee reads it only to
+     * decide whether to save the vector registers, none of which carries an argument here). Linking it
+     * as variadic generated 33 instead of 26 classes and took 57 instead of 41 ms (medians of 8 converts,
+     * class+load log and timestamps), on the critical path of convert's first SEEK_DATA.
      */
     private static final class Syscall {
         static final FunctionDescriptor SYSCALL = FunctionDescriptor.of(ValueLayout.JAVA_LONG,
@@ -60,7 +68,7 @@ final class Posix {
         private static MethodHandle link() {
             if (NR == null) return null;
             Linker l = Linker.nativeLinker();
-            MethodHandle h = l.defaultLookup().find("syscall").map(s -> l.downcallHandle(s, SYSCALL, Linker.Option.firstVariadicArg(1))).orElse(null);
+            MethodHandle h = l.defaultLookup().find("syscall").map(s -> l.downcallHandle(s, SYSCALL)).orElse(null);
             linked = true;
             return h;
         }
@@ -73,7 +81,7 @@ final class Posix {
         static final MethodHandle H = link();
         private static MethodHandle link() {
             Linker l = Linker.nativeLinker();
-            return l.defaultLookup().find("syscall").map(s -> l.downcallHandle(s, Syscall.SYSCALL, Linker.Option.firstVariadicArg(1),
+            return l.defaultLookup().find("syscall").map(s -> l.downcallHandle(s, Syscall.SYSCALL,
                     Linker.Option.captureCallState("errno"))).orElse(null);
         }
     }
@@ -103,10 +111,42 @@ final class Posix {
             try {
                 MethodHandle h = Syscall.H;   // runs the class initialisation (the link) on this thread
                 if (h == null) linked = true;
+                else warmUp();
             } catch (Throwable ignored) {
                 // the caller that needs the call reports the failure
             }
         }
+    }
+
+    /**
+     * The memory side of the calls (a confined arena, a C string, a struct read) initialises its classes
+     * and var handles on first use, 15-25 ms interpreted (timestamps, load 6): done once by the first
+     * caller that would otherwise only wait for the link (convert's first SEEK_DATA, right after the
+     * target is created), so that its call runs at once when the link is done.
+     */
+    private static final class MemoryAccess {
+        static {
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment st = a.allocate(256, 16);
+                st.set(ValueLayout.JAVA_LONG, 64, a.allocateFrom("/").address());
+                st.get(ValueLayout.JAVA_LONG, 8);
+            }
+        }
+        static void warm() { }
+    }
+
+    /**
+     * The first use of each call path links its call sites (interpreted): done here, right after the
+     * link, on the root directory (no effect), so that the first real calls (convert's first SEEK_DATA,
+     * the target's first fallocate and file system check) do not pay for it.
+     */
+    private static void warmUp() {
+        int fd = open("/", O_RDONLY);
+        if (fd < 0) return;
+        inode(fd);
+        fsType(fd);
+        lseek(fd, 0, SEEK_DATA);
+        close(fd);
     }
 
     private static long call(long nr, long a, long b, long c, long d) {
@@ -130,6 +170,7 @@ final class Posix {
 
     /** openat(AT_FDCWD, path, flags | O_CLOEXEC): the descriptor, or -1. */
     static int open(String path, int flags) {
+        if (!linked && NR != null) MemoryAccess.warm();   // the caller is about to wait for the link anyway
         if (!available()) return -1;
         try (Arena a = Arena.ofConfined()) {
             return (int) call(NR.openat, AT_FDCWD, a.allocateFrom(path).address(), flags | O_CLOEXEC, 0);

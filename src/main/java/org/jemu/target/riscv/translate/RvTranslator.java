@@ -76,7 +76,8 @@ public final class RvTranslator {
     private static final ClassDesc CD_FPOPS = ClassDesc.of(FpOps.class.getName());
     private static final ClassDesc CD_ACCESS = ClassDesc.of(CpuAccess.class.getName());
     private static final ClassDesc CD_VARHANDLE = ClassDesc.of("java.lang.invoke.VarHandle");
-    private static final ClassDesc CD_MEM = ClassDesc.of("org.jemu.tcg.HostMemory");
+    /** Guest loads and stores at host addresses: {@link org.jemu.tcg.HostMemory#accessClass()}. */
+    private static final ClassDesc CD_MEM = ClassDesc.of(org.jemu.tcg.HostMemory.accessClass().getName());
     private static final ClassDesc CD_LONG = ClassDesc.of("java.lang.Long");
     private static final ClassDesc CD_LONGS = CD_long.arrayType();
     private static final MethodTypeDesc MT_JJ_J = MethodTypeDesc.of(CD_long, CD_long, CD_long);
@@ -144,7 +145,8 @@ public final class RvTranslator {
     // ------------------------------------------------------------------ region discovery
 
     /** The instructions of a region; {@code stops} maps pcs where discovery stopped to "interpreter must run it". */
-    record Region(long entry, TreeMap<Long, Decoder.Op> insns, TreeSet<Long> leaders, Map<Long, Boolean> stops, BitSet loopHeads, List<Long> leaderList) {}
+    record Region(long entry, TreeMap<Long, Decoder.Op> insns, TreeSet<Long> leaders, Map<Long, Boolean> stops, BitSet loopHeads, List<Long> leaderList,
+                  TreeSet<Long> cuts) {}
 
     Decoder.Op fetchDecode(long pc) {
         long lo = mem.fetchCode(pc, 2);
@@ -183,6 +185,10 @@ public final class RvTranslator {
     /** Whether a basic block begun below the instruction cap is finished (-Djemu.tcg.whole-blocks=false: cut at the cap). */
     /** Whether Alu's straight-line functions are copied into units rather than called (-Djemu.tcg.copy-alu=false: calls). */
     static final boolean COPY_ALU = Boolean.parseBoolean(System.getProperty("jemu.tcg.copy-alu", "true"));
+    /** Whether every instruction of a unit counts as covered, not only its block starts (-Djemu.tcg.cover-all=false). */
+    static final boolean COVER_ALL = Boolean.parseBoolean(System.getProperty("jemu.tcg.cover-all", "true"));
+    /** Whether a unit cut for size in straight-line code asks for its continuation at once (-Djemu.tcg.chain=false). */
+    static final boolean CHAIN = Boolean.parseBoolean(System.getProperty("jemu.tcg.chain", "true"));
     static final boolean WHOLE_BLOCKS = Boolean.parseBoolean(System.getProperty("jemu.tcg.whole-blocks", "true"));
     /**
      * Exploration cost added to the bodies of called functions: above the distance (capped at 2^39) and above
@@ -201,6 +207,7 @@ public final class RvTranslator {
         TreeMap<Long, Decoder.Op> insns = new TreeMap<>();
         TreeSet<Long> leaders = new TreeSet<>();
         Map<Long, Boolean> stops = new HashMap<>();
+        TreeSet<Long> cuts = new TreeSet<>();
         // Nearest code first (loops are compact around their head); the bodies of called functions only with
         // what budget is left: they are penalised, so a region covers a hot loop rather than the cold code
         // after it.
@@ -220,7 +227,11 @@ public final class RvTranslator {
                 // the instruction cap starts no new block, but a block already begun runs on to its end (up to
                 // the bytecode budget): straight-line code (unrolled rounds of a hash) is not cut into many
                 // small units that each pay an exit and an entry
-                if (est >= budget || (insns.size() >= cap && (blockStart || !WHOLE_BLOCKS))) { stops.putIfAbsent(pc, false); break; }
+                if (est >= budget || (insns.size() >= cap && (blockStart || !WHOLE_BLOCKS))) {
+                    stops.putIfAbsent(pc, false);
+                    if (!blockStart) cuts.add(pc);   // straight-line code cut for size: its continuation
+                    break;
+                }
                 blockStart = false;
                 Decoder.Op op = fetchDecode(pc);
                 if (op == null) { stops.put(pc, true); break; }
@@ -261,7 +272,8 @@ public final class RvTranslator {
             Integer i = index.get(e[1]);
             if (e[1] <= e[0] && i != null) loopHeads.set(i);
         }
-        return new Region(entry, insns, leaders, stops, loopHeads, leaderList);
+        cuts.removeIf(insns::containsKey);
+        return new Region(entry, insns, leaders, stops, loopHeads, leaderList, cuts);
     }
 
     // ------------------------------------------------------------------ translation
@@ -308,8 +320,13 @@ public final class RvTranslator {
                     .distinct().toArray();
             if (Log.on(Log.Item.IN_ASM)) logRegion(r, name, codeLen);
             if (Log.on(Log.Item.OUT_ASM)) Log.log(ClassFile.of().parse(bytes).toDebugString());
-            long[] covered = r.leaderList().stream().mapToLong(Long::longValue).filter(l -> l != entry).toArray();
-            return new Translation<>(unit, entries, pages, r.insns().size(), codeLen, name, covered);
+            // every instruction the unit runs through, not only its block starts: the interpreter's blocks (up
+            // to 64 instructions) start anywhere in a long straight-line run, and each of them got hot while the
+            // run was interpreted — translating them all made 134 overlapping units of sha256's one function
+            long[] covered = (COVER_ALL ? r.insns().keySet().stream() : r.leaderList().stream())
+                    .mapToLong(Long::longValue).filter(l -> l != entry).toArray();
+            long[] continuations = CHAIN ? r.cuts().stream().mapToLong(Long::longValue).toArray() : new long[0];
+            return new Translation<>(unit, entries, pages, r.insns().size(), codeLen, name, covered, continuations);
         }
     }
 

@@ -161,6 +161,11 @@ class RvTranslatorTest {
         for (int k = 0; k < 5; k++) assertEquals(expect[k], s.x[10 + k]);
         assertEquals(0, s.x[20]);
         assertEquals(0, s.x[21]);
+        // every instruction it runs through is covered (the interpreter's 64-instruction blocks start inside it)
+        java.util.Set<Long> covered = new java.util.HashSet<>();
+        for (long c : tr.covered()) covered.add(c);
+        assertTrue(covered.contains(0x1000L + 4 * 64) && covered.contains(0x1000L + 4 * 99), "mid-block pcs covered");
+        assertFalse(covered.contains(0x1000L), "not its own entry");
     }
 
     /** Runs the code at 0x1000 translated; returns the exit (pc | INTERP) and leaves the state in {@code s[0]}. */
