@@ -7,7 +7,7 @@
 # The command's stdout/stderr go to $OUT.out/$OUT.err (default /tmp/thread-cpu). Samples /proc every 0.3 s and
 # keeps, per thread, the largest CPU time seen (a thread's CPU time only grows; compiler threads that HotSpot
 # stops when idle, and every thread at exit, take their counts with them). So the last ≤ 0.3 s of each thread
-# are missing from the figures.
+# are missing from the figures. KEEP_SAMPLES=1 keeps the raw samples in $OUT.samples.
 set -u
 OUT="${OUT:-/tmp/thread-cpu}"
 "$@" > "$OUT.out" 2> "$OUT.err" &
