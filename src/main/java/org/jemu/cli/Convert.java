@@ -192,7 +192,7 @@ final class Convert {
         }
     }
 
-    /** Tests: behave as if the native calls were never linked (raw sources are all data for convert). */
+    /** Tests: behave as if the native calls were never linked (raw sources are all data for convert, qcow2 sources' host files are not asked for holes). */
     static volatile boolean rawAsDataForTest;
 
     /** Extent kinds of the (concatenated) source: copy, zero, or left to the target's backing file (-B). */
@@ -216,13 +216,16 @@ final class Convert {
          * Kind of the run at {@code off} (at most {@code max} bytes, never crossing a source); [kind, length].
          * With {@code asData} (tests: a host without SEEK_DATA), raw sources are not asked for holes: their
          * runs count as data, and the zero detection leaves the holes' 4 KiB blocks unallocated exactly as
-         * the holes would have been.
+         * the holes would have been. With {@code noWait}, a qcow2 source's allocated clusters are data
+         * without asking its host file for holes while the native link is not done (for the same reason).
          */
-        long[] status(long off, long max, boolean hasBacking, boolean asData) throws IOException {
+        long[] status(long off, long max, boolean hasBacking, boolean asData, boolean noWait) throws IOException {
             int i = index(off);
             long in = off - base[i], lim = Math.min(max, base[i + 1] - off);
-            if (asData && nodes.get(i).formatName().equals("raw")) return new long[]{DATA, lim};
-            BlockStatus s = nodes.get(i).blockStatus(in, lim);
+            BlockNode n = nodes.get(i);
+            if (asData && n.formatName().equals("raw")) return new long[]{DATA, lim};
+            BlockStatus s = noWait && n instanceof Qcow2Node q && (rawAsDataForTest || !org.jemu.block.file.FileNode.nativeReady())
+                    ? q.blockStatus(in, lim, false) : n.blockStatus(in, lim);
             long len = Math.min(s.length(), lim);
             if (len <= 0) len = lim;
             int kind;
@@ -383,7 +386,7 @@ final class Convert {
         /** The next run of the source; {@code parallelDst}: the target, for the opt-in writes on the pool, else null. */
         void submitNext(BlockNode parallelDst) throws IOException {
             long end = Math.min(total, off + CHUNK);
-            long[] st = srcs.status(off, end - off, hasBacking, holesAsData && rawAsDataForTest);
+            long[] st = srcs.status(off, end - off, hasBacking, holesAsData && rawAsDataForTest, holesAsData);
             if (sparse == 0 && st[0] == ZERO) st[0] = DATA;   // -S 0: the output is fully allocated
             final long fo = off;
             final int len = (int) st[1];
@@ -452,7 +455,7 @@ final class Convert {
                     long o = off;
                     boolean any = false, anyZero = false;
                     while (o < end) {
-                        long[] st = srcs.status(o, end - o, hasBacking, false);
+                        long[] st = srcs.status(o, end - o, hasBacking, false, false);
                         if (st[0] == DATA) { any = true; break; }
                         if (st[0] == ZERO) anyZero = true;
                         o += st[1];

@@ -51,6 +51,38 @@ class ConvertNoWaitTest {
         }
     }
 
+    /**
+     * A qcow2 source is read without asking its host file for holes until the native calls are linked:
+     * with metadata preallocation (allocated clusters over host holes, which qemu-img reports as zero) the
+     * output must still be qemu-img's, content and allocation.
+     */
+    @Test
+    void qcow2SourceWithoutHostHolesGivesQemuImgsAllocation() throws Exception {
+        Need.tool("qemu-img");
+        Need.tool("qemu-io");
+        Path src = freshFile("convert-nowait-q", "s.qcow2"), dir = src.getParent();
+        assertEquals(0, tool(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-o", "preallocation=metadata", src.toString(), "24M").rc());
+        assertEquals(0, tool(dir, "qemu-io", "-f", "qcow2", "-c", "write -P 0x5a 1M 3M", "-c", "write -P 0 6M 1M",
+                "-c", "write -P 0x17 9M 12345", src.toString()).rc());
+        try {
+            for (String fmt : new String[]{"qcow2", "raw"}) {
+                for (boolean noWait : new boolean[]{true, false}) {
+                    Convert.rawAsDataForTest = noWait;
+                    Path j = dir.resolve("j-" + noWait + "." + fmt), q = dir.resolve("q." + fmt);
+                    Files.deleteIfExists(j); Files.deleteIfExists(q);
+                    assertEquals(0, Img.run(new String[]{"convert", "-f", "qcow2", "-O", fmt, src.toString(), j.toString()}));
+                    assertEquals(0, tool(dir, "qemu-img", "convert", "-f", "qcow2", "-O", fmt, src.toString(), q.toString()).rc());
+                    assertEquals(0, tool(dir, "qemu-img", "compare", "-f", "qcow2", "-F", fmt, src.toString(), j.toString()).rc());
+                    Res mj = tool(dir, "qemu-img", "map", "-f", fmt, "--output=json", j.toString());
+                    Res mq = tool(dir, "qemu-img", "map", "-f", fmt, "--output=json", q.toString());
+                    assertEquals(mq.out(), mj.out(), fmt + " allocation, no host holes: " + noWait);
+                }
+            }
+        } finally {
+            Convert.rawAsDataForTest = false;
+        }
+    }
+
     /** -Djemu.convert.parallel-writes=true (writes on the pool threads): the same images as qemu-img's. */
     @Test
     void parallelWritesGiveQemuImgsImage() throws Exception {

@@ -28,10 +28,7 @@ public final class Qcow2Driver implements BlockDriver {
     @Override
     public BlockNode open(BlockNode file, OpenContext ctx) throws IOException {
         long fsz = file.size();
-        int n = (int) Math.min(fsz, 2L << 20);
-        byte[] buf = new byte[n];
-        file.read(0, ByteBuffer.wrap(buf));
-        QcowHeader h = QcowHeader.parse(buf, fsz);
+        QcowHeader h = QcowHeader.parse(readFirstCluster(file, fsz), fsz);
         BlockNode backing = null;
         if (h.backingFile != null && !h.backingFile.isEmpty()) {
             backing = ctx.openBacking(h.backingFile, h.backingFormat);
@@ -50,6 +47,24 @@ public final class Qcow2Driver implements BlockDriver {
             if (backing != null) backing.close();
             throw e;
         }
+    }
+
+    /**
+     * The bytes the header parser looks at: the first cluster (header, extensions and backing file name
+     * all lie in it), or the whole file if shorter. 64 KiB are read first and the rest of a larger cluster
+     * after it; reading 2 MiB whatever the cluster size took 19-33 ms of every open (a 2 MiB heap array
+     * and the JDK's 2 MiB temporary direct buffer, both faulted in: timestamps, convert qcow2 -> raw).
+     */
+    private static byte[] readFirstCluster(BlockNode file, long fsz) throws IOException {
+        byte[] buf = new byte[(int) Math.min(fsz, 64 << 10)];
+        file.read(0, ByteBuffer.wrap(buf));
+        int bits = buf.length >= 24 ? ByteBuffer.wrap(buf).getInt(20) : 0;
+        if (bits > 16 && bits <= 21 && fsz > buf.length) {
+            byte[] all = java.util.Arrays.copyOf(buf, (int) Math.min(fsz, 1L << bits));
+            file.read(buf.length, ByteBuffer.wrap(all, buf.length, all.length - buf.length).slice());
+            buf = all;
+        }
+        return buf;
     }
 
     /** Parsed creation options. */

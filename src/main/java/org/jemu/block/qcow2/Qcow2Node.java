@@ -1218,7 +1218,17 @@ public final class Qcow2Node implements BlockNode {
     // block status
 
     @Override
-    public synchronized BlockStatus blockStatus(long offset, long length) throws IOException {
+    public BlockStatus blockStatus(long offset, long length) throws IOException {
+        return blockStatus(offset, length, true);
+    }
+
+    /**
+     * Block status; without {@code hostHoles}, allocated data clusters are data whatever the host file
+     * holds, and the host file is not asked (QEMU's metadata-preallocation check needs its allocated size,
+     * and so the native link: convert, whose zero detection finds such holes' zeroes anyway, uses this
+     * until the link is done).
+     */
+    public synchronized BlockStatus blockStatus(long offset, long length, boolean hostHoles) throws IOException {
         if (offset >= h.size) return new BlockStatus(Math.max(1, length), false, true, false, 0, -1);
         length = Math.min(length, h.size - offset);
         long[] e = new long[2];
@@ -1231,7 +1241,7 @@ public final class Qcow2Node implements BlockNode {
             int in = (int) (off & (cs - 1));
             int n = (int) Math.min(length - total, cs - in);
             l2Lookup(gc, e);
-            BlockStatus s = statusOf(gc, e[0], e[1], in, n);
+            BlockStatus s = statusOf(gc, e[0], e[1], in, n, hostHoles);
             if (first == null) { first = s; total = s.length(); expectHost = s.hostOffset() >= 0 ? s.hostOffset() + s.length() : -1; if (s.length() < n) break; continue; }
             boolean same = s.data() == first.data() && s.zero() == first.zero() && s.allocated() == first.allocated() && s.depth() == first.depth()
                     && ((first.hostOffset() < 0 && s.hostOffset() < 0) || (first.hostOffset() >= 0 && s.hostOffset() == expectHost));
@@ -1243,12 +1253,12 @@ public final class Qcow2Node implements BlockNode {
         return new BlockStatus(total, first.data(), first.zero(), first.allocated(), first.depth(), first.hostOffset());
     }
 
-    private BlockStatus statusOf(long gc, long entry, long bitmap, int in, int n) throws IOException {
+    private BlockStatus statusOf(long gc, long entry, long bitmap, int in, int n, boolean hostHoles) throws IOException {
         if ((entry & QCOW_OFLAG_COMPRESSED) != 0) return new BlockStatus(n, true, false, true, 0, -1);
         long host = entry & L2E_OFFSET_MASK;
         if (!extL2) {
             if ((entry & QCOW_OFLAG_ZERO) != 0 && h.version >= 3) return new BlockStatus(n, false, true, true, 0, host != 0 ? host + in : -1);
-            if (host != 0) return hostStatus(host + in, n);
+            if (host != 0) return hostStatus(host + in, n, hostHoles);
             return backingStatus((gc << cb) + in, n);
         }
         int scs = 1 << subclusterBits;
@@ -1256,7 +1266,7 @@ public final class Qcow2Node implements BlockNode {
         int m = Math.min(n, scs - (in & (scs - 1)));
         while (m < n && subclusterKind(bitmap, (in + m) >>> subclusterBits) == kind) m += Math.min(n - m, scs);
         return switch (kind) {
-            case 1 -> hostStatus(host + in, m);
+            case 1 -> hostStatus(host + in, m, hostHoles);
             case 2 -> new BlockStatus(m, false, true, true, 0, host != 0 ? host + in : -1);
             default -> backing == null ? new BlockStatus(m, false, true, false, 0, host != 0 ? host + in : -1) : backingStatus((gc << cb) + in, m);
         };
@@ -1285,8 +1295,8 @@ public final class Qcow2Node implements BlockNode {
     }
 
     /** Data in the file: with metadata preallocation (QEMU's BDRV_BLOCK_RECURSE) a hole in the host file reads as zero. */
-    private BlockStatus hostStatus(long hostOff, int n) throws IOException {
-        if (!metadataPreallocation()) return new BlockStatus(n, true, false, true, 0, hostOff);
+    private BlockStatus hostStatus(long hostOff, int n, boolean hostHoles) throws IOException {
+        if (!hostHoles || !metadataPreallocation()) return new BlockStatus(n, true, false, true, 0, hostOff);
         BlockStatus f = file.blockStatus(hostOff, n);
         int len = (int) Math.max(1, Math.min(n, f.length()));
         return new BlockStatus(len, true, !f.data(), true, 0, hostOff);
