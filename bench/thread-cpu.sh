@@ -5,28 +5,34 @@
 #
 # usage: bench/thread-cpu.sh COMMAND [ARGS...]      e.g. bench/thread-cpu.sh bin/jemu-riscv64 target/bench/rv/qsort 0.1
 # The command's stdout/stderr go to $OUT.out/$OUT.err (default /tmp/thread-cpu). Samples /proc every 0.3 s and
-# reports the last sample taken while the compiler threads were still alive (the process is gone at exit).
+# keeps, per thread, the largest CPU time seen (a thread's CPU time only grows; compiler threads that HotSpot
+# stops when idle, and every thread at exit, take their counts with them). So the last ≤ 0.3 s of each thread
+# are missing from the figures. KEEP_SAMPLES=1 keeps the raw samples in $OUT.samples.
 set -u
 OUT="${OUT:-/tmp/thread-cpu}"
 "$@" > "$OUT.out" 2> "$OUT.err" &
 pid=$!
-last=""; best=0
+samples="$OUT.samples"; : > "$samples"
 while kill -0 "$pid" 2>/dev/null; do
-  s=$(cat /proc/"$pid"/task/*/stat 2>/dev/null)
-  n=$(printf '%s\n' "$s" | grep -c Compiler)
-  if [ -n "$s" ] && [ "$n" -ge "$best" ]; then last="$s"; best=$n; fi
+  cat /proc/"$pid"/task/*/stat >> "$samples" 2>/dev/null
   sleep 0.3
 done
 wait "$pid"; rc=$?
-printf '%s\n' "$last" | python3 -c '
+python3 -c '
 import sys, re, collections
 hz = 100
-d = collections.Counter()
-for l in sys.stdin:
+best = {}
+for l in open(sys.argv[1]):
     if "(" not in l: continue
     a, b = l.index("("), l.rindex(")")
     f = l[b + 2:].split()
-    d[re.sub(r"[0-9]+$", "#", l[a + 1:b])] += (int(f[11]) + int(f[12])) / hz
+    tid = l[:a].strip()
+    name = re.sub(r"[0-9]+$", "#", l[a + 1:b])
+    cpu = (int(f[11]) + int(f[12])) / hz
+    if cpu >= best.get(tid, ("", -1))[1]: best[tid] = (name, cpu)
+d = collections.Counter()
+for name, cpu in best.values(): d[name] += cpu
 print(" ".join("%s=%.2f" % (k.strip(), v) for k, v in d.most_common(5)), "total=%.2f" % sum(d.values()))
-'
+' "$samples"
+[ -n "${KEEP_SAMPLES:-}" ] || rm -f "$samples"
 exit $rc
