@@ -21,7 +21,7 @@ class ConvertNoWaitTest {
     @Test
     void rawSourceAsDataGivesQemuImgsAllocation() throws Exception {
         Need.tool("qemu-img");
-        Path src = freshFile("convert-nowait", "s.raw"), dir = src.getParent();
+        Path src = freshFile("convert-nowait", "s.raw");
         Random r = new Random(3);
         try (RandomAccessFile f = new RandomAccessFile(src.toFile(), "rw")) {
             byte[] d = new byte[300_000];
@@ -32,18 +32,28 @@ class ConvertNoWaitTest {
             f.seek(9L << 20); f.write(d, 0, 4096);        // one data block between holes
             f.setLength((16L << 20) + 1000);              // trailing hole, unaligned size
         }
+        convertBothWaysLikeQemuImg(src, "raw");
+    }
+
+    /**
+     * Converts {@code src} (format {@code srcFmt}) to qcow2 and raw with jemu-img, with and without
+     * {@link Convert#rawAsDataForTest} (the pieces read before the native link), and with qemu-img: the
+     * content must equal the source and the allocation ({@code qemu-img map}) qemu-img's output's.
+     */
+    private static void convertBothWaysLikeQemuImg(Path src, String srcFmt) throws Exception {
+        Path dir = src.getParent();
         try {
             for (String fmt : new String[]{"qcow2", "raw"}) {
-                for (boolean asData : new boolean[]{true, false}) {
-                    Convert.rawAsDataForTest = asData;
-                    Path j = dir.resolve("j-" + asData + "." + fmt), q = dir.resolve("q." + fmt);
+                for (boolean beforeLink : new boolean[]{true, false}) {
+                    Convert.rawAsDataForTest = beforeLink;
+                    Path j = dir.resolve("j-" + beforeLink + "." + fmt), q = dir.resolve("q." + fmt);
                     Files.deleteIfExists(j); Files.deleteIfExists(q);
-                    assertEquals(0, Img.run(new String[]{"convert", "-f", "raw", "-O", fmt, src.toString(), j.toString()}));
-                    assertEquals(0, tool(dir, "qemu-img", "convert", "-f", "raw", "-O", fmt, src.toString(), q.toString()).rc());
-                    assertEquals(0, tool(dir, "qemu-img", "compare", "-f", "raw", "-F", fmt, src.toString(), j.toString()).rc());
+                    assertEquals(0, Img.run(new String[]{"convert", "-f", srcFmt, "-O", fmt, src.toString(), j.toString()}));
+                    assertEquals(0, tool(dir, "qemu-img", "convert", "-f", srcFmt, "-O", fmt, src.toString(), q.toString()).rc());
+                    assertEquals(0, tool(dir, "qemu-img", "compare", "-f", srcFmt, "-F", fmt, src.toString(), j.toString()).rc());
                     Res mj = tool(dir, "qemu-img", "map", "-f", fmt, "--output=json", j.toString());
                     Res mq = tool(dir, "qemu-img", "map", "-f", fmt, "--output=json", q.toString());
-                    assertEquals(mq.out(), mj.out(), fmt + " allocation, source as data: " + asData);
+                    assertEquals(mq.out(), mj.out(), srcFmt + " -> " + fmt + " allocation, before the link: " + beforeLink);
                 }
             }
         } finally {
@@ -64,23 +74,7 @@ class ConvertNoWaitTest {
         assertEquals(0, tool(dir, "qemu-img", "create", "-q", "-f", "qcow2", "-o", "preallocation=metadata", src.toString(), "24M").rc());
         assertEquals(0, tool(dir, "qemu-io", "-f", "qcow2", "-c", "write -P 0x5a 1M 3M", "-c", "write -P 0 6M 1M",
                 "-c", "write -P 0x17 9M 12345", src.toString()).rc());
-        try {
-            for (String fmt : new String[]{"qcow2", "raw"}) {
-                for (boolean noWait : new boolean[]{true, false}) {
-                    Convert.rawAsDataForTest = noWait;
-                    Path j = dir.resolve("j-" + noWait + "." + fmt), q = dir.resolve("q." + fmt);
-                    Files.deleteIfExists(j); Files.deleteIfExists(q);
-                    assertEquals(0, Img.run(new String[]{"convert", "-f", "qcow2", "-O", fmt, src.toString(), j.toString()}));
-                    assertEquals(0, tool(dir, "qemu-img", "convert", "-f", "qcow2", "-O", fmt, src.toString(), q.toString()).rc());
-                    assertEquals(0, tool(dir, "qemu-img", "compare", "-f", "qcow2", "-F", fmt, src.toString(), j.toString()).rc());
-                    Res mj = tool(dir, "qemu-img", "map", "-f", fmt, "--output=json", j.toString());
-                    Res mq = tool(dir, "qemu-img", "map", "-f", fmt, "--output=json", q.toString());
-                    assertEquals(mq.out(), mj.out(), fmt + " allocation, no host holes: " + noWait);
-                }
-            }
-        } finally {
-            Convert.rawAsDataForTest = false;
-        }
+        convertBothWaysLikeQemuImg(src, "qcow2");
     }
 
     /** -Djemu.convert.parallel-writes=true (writes on the pool threads): the same images as qemu-img's. */
