@@ -6,7 +6,7 @@
 # Source image: the shared benchmark's src.raw / src.qcow2 (2 GiB, 1 GiB of random data), made by
 # ../shared/bench/img/img-bench.sh if missing.
 # JB=/path/to/other/bin/jemu-img adds a second jemu-img build (tool "b": q j b q j b ...) for before/after runs.
-# env: NOSYNC=1 (no sync before each timed run)  RUNS (3) RUNS_SLOW (1, for -c) ONLY (op names) BENCH_CACHE (~/.cache/emu-bench) WORK (a private dir)
+# env: BENCH_SHARED_IMG (../shared/bench/img)  NOSYNC=1 (no sync before each timed run)  RUNS (3) RUNS_SLOW (1, for -c) ONLY (op names) BENCH_CACHE (~/.cache/emu-bench) WORK (a private dir)
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$HERE")"
@@ -17,7 +17,8 @@ WORK="${WORK:-${TMPDIR:-/tmp}/jemu-img-ab}"
 J="$ROOT/bin/jemu-img"; Q=qemu-img
 [ -f "$ROOT/target/jemu.jar" ] || (cd "$ROOT" && . scripts/jdk.sh && mvn -B -q -DskipTests package)
 if [ ! -s "$CACHE/src.raw" ] || [ ! -s "$CACHE/src.qcow2" ]; then
-  shared="$ROOT/../shared/bench/img/img-bench.sh"; [ -f "$shared" ] || shared=/work/shared/bench/img/img-bench.sh
+  shared="${BENCH_SHARED_IMG:-$ROOT/../shared/bench/img}/img-bench.sh"
+  [ -f "$shared" ] || { echo "img-ab: $shared not found (set BENCH_SHARED_IMG to the shared img benchmark's folder)" >&2; exit 2; }
   ONLY=create-qcow2 bash "$shared" >/dev/null
 fi
 mkdir -p "$WORK"; cd "$WORK"

@@ -148,12 +148,6 @@ public final class Qcow2Driver implements BlockDriver {
      * convert's target: with cache mode {@code unsafe} (convert's default, flushes ignored) and no backing
      * file, the image is created and returned open on the same file node, without the final sync of
      * {@link #create} and without opening and probing it again (the node's state is what opening the
-     * image reads: the header and tables just written). Otherwise {@link #create}, then an ordinary open.
-     */
-    /**
-     * convert's target: with cache mode {@code unsafe} (convert's default, flushes ignored) and no backing
-     * file, the image is created and returned open on the same file node, without the final sync of
-     * {@link #create} and without opening and probing it again (the node's state is what opening the
      * image reads: the header and tables just written). Otherwise null: {@link #create}, then open.
      */
     @Override

@@ -190,8 +190,8 @@ public final class RvTranslator {
     /** Whether a unit cut for size in straight-line code asks for its continuation at once (-Djemu.tcg.chain=false). */
     static final boolean CHAIN = Boolean.parseBoolean(System.getProperty("jemu.tcg.chain", "true"));
     static final boolean WHOLE_BLOCKS = Boolean.parseBoolean(System.getProperty("jemu.tcg.whole-blocks", "true"));
-    /** Whether short loop latches past the instruction cap are taken into the region (-Djemu.tcg.latches=false). */
-    static final boolean LATCHES = Boolean.parseBoolean(System.getProperty("jemu.tcg.latches", "true"));
+    /** Whether discovery completes loops back to the entry past the instruction cap (-Djemu.tcg.loop-completion=false). */
+    static final boolean LOOP_COMPLETION = Boolean.parseBoolean(System.getProperty("jemu.tcg.loop-completion", "true"));
     /**
      * Exploration cost added to the bodies of called functions: above the distance (capped at 2^39) and above
      * the heat buckets ({@link #coldness}, up to 32 &lt;&lt; 42), so a region takes the hot blocks of its own
@@ -204,10 +204,10 @@ public final class RvTranslator {
         return new long[]{pc, penalty, coldness(pc) + penalty + Math.min(Math.abs(pc - entry), 1L << 39)};
     }
 
-    /** Most guest instructions {@link #addLatches} takes in past the instruction cap for one path. */
-    static final int LATCH_INSNS = 24;
-    /** Most blocks {@link #addLatches} decodes while looking for one path. */
-    private static final int LATCH_SEARCH = 16;
+    /** Most guest instructions {@link #completeLoops} takes in past the instruction cap for one path. */
+    static final int COMPLETION_INSNS = 24;
+    /** Most blocks {@link #completeLoops} decodes while looking for one path. */
+    private static final int COMPLETION_SEARCH = 16;
 
     /** A straight run of code ending at a branch or jump (or where the region or translatable code ends). */
     private record Run(long start, List<Decoder.Op> ops, long[] succ) {}
@@ -232,14 +232,14 @@ public final class RvTranslator {
 
     /**
      * Loop completion: where discovery stopped at the instruction cap, the shortest path (at most
-     * {@link #LATCH_INSNS} instructions) that leads back to the unit's entry is taken in too, within the
-     * bytecode budget; its other branch directions leave the unit. Only paths back to the entry: closing
-     * loops to other blocks as well made qsort's units bigger and cost 50 % more C2 time for no gain. Discovery takes nearest code first, so a loop whose
-     * hot blocks alternate with cold ones (glibc's unrolled memcmp: each word compare is followed by its
-     * mismatch path) filled the cap with the cold paths and was cut in two units that dispatched into each
-     * other twice per iteration. Returns the new size estimate.
+     * {@link #COMPLETION_INSNS} instructions) that leads back to the unit's entry is taken in too, within the
+     * bytecode budget; its other branch directions leave the unit. Discovery takes nearest code first, so a
+     * loop whose hot blocks alternate with cold ones (glibc's unrolled memcmp: each word compare is followed
+     * by its mismatch path) filled the cap with the cold paths and was cut in two units that dispatched into
+     * each other twice per iteration. Only paths back to the entry: closing loops to other blocks as well
+     * made qsort's units bigger and cost 50 % more C2 time for no gain. Returns the new size estimate.
      */
-    private int addLatches(long entry, TreeMap<Long, Decoder.Op> insns, TreeSet<Long> leaders, Map<Long, Boolean> stops,
+    private int completeLoops(long entry, TreeMap<Long, Decoder.Op> insns, TreeSet<Long> leaders, Map<Long, Boolean> stops,
                            List<long[]> edges, int est, int budget) {
         for (long start : new TreeSet<>(stops.keySet())) {
             if (stops.get(start) || insns.containsKey(start) || !leaders.contains(start)) continue;
@@ -251,15 +251,15 @@ public final class RvTranslator {
             queue.add(start);
             length.put(start, 0);
             Long found = null;
-            while (!queue.isEmpty() && runs.size() < LATCH_SEARCH && found == null) {
+            while (!queue.isEmpty() && runs.size() < COMPLETION_SEARCH && found == null) {
                 long pc = queue.poll();
-                Run r = run(pc, insns, LATCH_INSNS - length.get(pc));
+                Run r = run(pc, insns, COMPLETION_INSNS - length.get(pc));
                 if (r == null) continue;
                 runs.put(pc, r);
                 int len = length.get(pc) + r.ops().size();
                 for (long t : r.succ()) {
                     if (t == entry) { found = pc; break; }
-                    if (len < LATCH_INSNS && !length.containsKey(t)) {
+                    if (len < COMPLETION_INSNS && !length.containsKey(t)) {
                         length.put(t, len);
                         parent.put(t, pc);
                         queue.add(t);
@@ -347,7 +347,7 @@ public final class RvTranslator {
                 pc = next;
             }
         }
-        if (LATCHES) est = addLatches(entry, insns, leaders, stops, edges, est, budget);
+        if (LOOP_COMPLETION) est = completeLoops(entry, insns, leaders, stops, edges, est, budget);
         // leaders that were never decoded (cap reached / not translatable) are exits, not blocks
         leaders.removeIf(l -> !insns.containsKey(l));
         List<Long> leaderList = new ArrayList<>(leaders);

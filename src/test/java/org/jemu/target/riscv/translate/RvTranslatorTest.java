@@ -129,7 +129,7 @@ class RvTranslatorTest {
             RvTranslator t = new RvTranslator(m.model, small, null);
             if (withHeat) t.withHeat(pc -> pc == 0x1000 + hot || pc == 0x1000 + loop ? 100 : 0);
             // with heat the hot half is explored first, from the program's start; without it nearest-first
-            // discovery spends the cap on the cold path, and loop completion (RvTranslator.addLatches) takes the
+            // discovery spends the cap on the cold path, and loop completion (RvTranslator.completeLoops) takes the
             // short way back in to a unit whose entry is the loop's head
             long entry = withHeat ? 0x1000 : 0x1000 + loop;
             Translation<RvUnit> tr = t.translate(entry);
