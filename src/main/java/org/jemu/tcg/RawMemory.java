@@ -64,6 +64,40 @@ final class RawMemory {
         return c;
     }
 
+    static final String HOST_ACCESS_NAME = "org.jemu.tcg.RawHostAccess";
+
+    /**
+     * Defines {@code org.jemu.tcg.RawHostAccess}, a {@link HostAccess} whose methods are one {@code Unsafe}
+     * access each in the host's byte order (little-endian hosts only), and returns its instance.
+     */
+    static HostAccess defineHostAccess() throws ReflectiveOperationException {
+        ClassDesc self = ClassDesc.of(HOST_ACCESS_NAME);
+        byte[] bytes = ClassFile.of().build(self, clb -> {
+            clb.withFlags(ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL | ClassFile.ACC_SUPER);
+            clb.withInterfaceSymbols(ClassDesc.of(HostAccess.class.getName()));
+            clb.withField("U", CD_UNSAFE, ClassFile.ACC_PRIVATE | ClassFile.ACC_STATIC | ClassFile.ACC_FINAL);
+            clb.withMethodBody(ConstantDescs.CLASS_INIT_NAME, ConstantDescs.MTD_void, ClassFile.ACC_STATIC, cb -> cb
+                    .invokestatic(CD_UNSAFE, "getUnsafe", MethodTypeDesc.of(CD_UNSAFE))
+                    .putstatic(self, "U", CD_UNSAFE).return_());
+            clb.withMethodBody(ConstantDescs.INIT_NAME, ConstantDescs.MTD_void, ClassFile.ACC_PUBLIC, cb -> cb
+                    .aload(0).invokespecial(ConstantDescs.CD_Object, ConstantDescs.INIT_NAME, ConstantDescs.MTD_void).return_());
+            for (TypeKind t : new TypeKind[] {TypeKind.BYTE, TypeKind.SHORT, TypeKind.INT, TypeKind.LONG}) {
+                String n = switch (t) { case BYTE -> "Byte"; case SHORT -> "Short"; case INT -> "Int"; default -> "Long"; };
+                String u = t == TypeKind.BYTE ? n : n + "Unaligned";
+                clb.withMethodBody("get" + n, MethodTypeDesc.of(t.upperBound(), CD_long), ClassFile.ACC_PUBLIC, cb -> cb
+                        .getstatic(self, "U", CD_UNSAFE).aconst_null().lload(1)
+                        .invokevirtual(CD_UNSAFE, "get" + u, MethodTypeDesc.of(t.upperBound(), ConstantDescs.CD_Object, CD_long))
+                        .return_(t));
+                clb.withMethodBody("put" + n, MethodTypeDesc.of(CD_void, CD_long, t.upperBound()), ClassFile.ACC_PUBLIC, cb -> cb
+                        .getstatic(self, "U", CD_UNSAFE).aconst_null().lload(1).loadLocal(t, 3)
+                        .invokevirtual(CD_UNSAFE, "put" + u, MethodTypeDesc.of(CD_void, ConstantDescs.CD_Object, CD_long, t.upperBound()))
+                        .return_());
+            }
+        });
+        Class<?> c = MethodHandles.lookup().defineClass(bytes);
+        return (HostAccess) c.getConstructor().newInstance();
+    }
+
     /** {@code static long name(long a) { return (long) U.method(null, a) [& mask]; }} */
     private static void load(java.lang.classfile.ClassBuilder clb, String name, String method, TypeKind t, long mask) {
         clb.withMethodBody(name, MethodTypeDesc.of(CD_long, CD_long), ClassFile.ACC_PUBLIC | ClassFile.ACC_STATIC, cb -> {

@@ -37,7 +37,13 @@ public final class RiscvExec {
     static final int SIDE = 256;
     static {
         if (Ops.COUNT > Block.END_OP) throw new ExceptionInInitializerError("Insn ordinals overlap Block.END_OP");
+        // Resolves this class's constant-pool entry for Alu before the first guest instruction. With the AOT
+        // cache's profile C2 compiles exec as soon as the hart starts, before any guest branch has called
+        // Alu; C2 then compiles every Alu call as a trap for an unloaded class, the first bltu/bgeu throws the
+        // fresh C2 code away, and exec runs in C1 code until C2 has compiled it again (~0.3-0.6 s).
+        ALU = Alu.class;
     }
+    private static final Class<?> ALU;
 
     /**
      * Runs the hart from {@code cpu.pc} until something needs its caller. Returns a {@link Trap} cause with

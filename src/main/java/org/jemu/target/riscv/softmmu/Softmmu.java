@@ -3,6 +3,7 @@ package org.jemu.target.riscv.softmmu;
 import org.jemu.memory.AddressSpace;
 import org.jemu.memory.BusError;
 import org.jemu.target.riscv.CpuMemory;
+import org.jemu.tcg.HostAccess;
 import org.jemu.target.riscv.RiscvCpu;
 import org.jemu.target.riscv.RiscvTrap;
 import org.jemu.target.riscv.Trap;
@@ -48,6 +49,12 @@ public final class Softmmu extends CpuMemory {
     private final long[] storePages;
     public final MemorySegment ram;
     private final long ramBase, ramSize;
+    /**
+     * The RAM segment's host address: the fast paths access {@code ramAddr + va + addend} through
+     * {@link HostAccess} (the TLB only holds RAM pages, checked when the entry was made).
+     */
+    private final long ramAddr;
+    private static final HostAccess RAW = HostAccess.get();
     private final AddressSpace as;
     private final PrivCsrs csrs;
     private final RiscvCpu cpu;
@@ -59,6 +66,8 @@ public final class Softmmu extends CpuMemory {
         this.csrs = csrs;
         this.code = code;
         this.ram = as.ramSegment();
+        if (!ram.isNative()) throw new IllegalArgumentException("guest RAM must be native memory");
+        this.ramAddr = ram.address();
         this.ramBase = as.ramBase();
         this.ramSize = as.ramSize();
         this.storePages = new long[(int) ((ramSize >>> 12) + 63 >>> 6)];
@@ -135,63 +144,63 @@ public final class Softmmu extends CpuMemory {
     @Override
     public int fetch16(long va) {
         int i = fetchMode << TLB_BITS | (int) (va >>> 12) & (TLB_SIZE - 1);
-        if (fetchTag[i] == (va & ~0xfffL) && (va & 0xfff) <= 0xffe) return ram.get(LE16, va + fetchAddend[i]) & 0xffff;
+        if (fetchTag[i] == (va & ~0xfffL) && (va & 0xfff) <= 0xffe) return RAW.getShort(ramAddr + va + fetchAddend[i]) & 0xffff;
         return (int) slowLoad(va, 2, FETCH) & 0xffff;
     }
 
     @Override
     public byte load8(long va) {
         int i = dataMode << TLB_BITS | (int) (va >>> 12) & (TLB_SIZE - 1);
-        if (loadTag[i] == (va & ~0xfffL)) return ram.get(ValueLayout.JAVA_BYTE, va + loadAddend[i]);
+        if (loadTag[i] == (va & ~0xfffL)) return RAW.getByte(ramAddr + va + loadAddend[i]);
         return (byte) slowLoad(va, 1, LOAD);
     }
 
     @Override
     public short load16(long va) {
         int i = dataMode << TLB_BITS | (int) (va >>> 12) & (TLB_SIZE - 1);
-        if (loadTag[i] == (va & ~0xfffL) && (va & 0xfff) <= 0xffe) return ram.get(LE16, va + loadAddend[i]);
+        if (loadTag[i] == (va & ~0xfffL) && (va & 0xfff) <= 0xffe) return RAW.getShort(ramAddr + va + loadAddend[i]);
         return (short) slowLoad(va, 2, LOAD);
     }
 
     @Override
     public int load32(long va) {
         int i = dataMode << TLB_BITS | (int) (va >>> 12) & (TLB_SIZE - 1);
-        if (loadTag[i] == (va & ~0xfffL) && (va & 0xfff) <= 0xffc) return ram.get(LE32, va + loadAddend[i]);
+        if (loadTag[i] == (va & ~0xfffL) && (va & 0xfff) <= 0xffc) return RAW.getInt(ramAddr + va + loadAddend[i]);
         return (int) slowLoad(va, 4, LOAD);
     }
 
     @Override
     public long load64(long va) {
         int i = dataMode << TLB_BITS | (int) (va >>> 12) & (TLB_SIZE - 1);
-        if (loadTag[i] == (va & ~0xfffL) && (va & 0xfff) <= 0xff8) return ram.get(LE64, va + loadAddend[i]);
+        if (loadTag[i] == (va & ~0xfffL) && (va & 0xfff) <= 0xff8) return RAW.getLong(ramAddr + va + loadAddend[i]);
         return slowLoad(va, 8, LOAD);
     }
 
     @Override
     public void store8(long va, byte v) {
         int i = dataMode << TLB_BITS | (int) (va >>> 12) & (TLB_SIZE - 1);
-        if (storeTag[i] == (va & ~0xfffL)) { ram.set(ValueLayout.JAVA_BYTE, va + storeAddend[i], v); return; }
+        if (storeTag[i] == (va & ~0xfffL)) { RAW.putByte(ramAddr + va + storeAddend[i], v); return; }
         slowStore(va, 1, v);
     }
 
     @Override
     public void store16(long va, short v) {
         int i = dataMode << TLB_BITS | (int) (va >>> 12) & (TLB_SIZE - 1);
-        if (storeTag[i] == (va & ~0xfffL) && (va & 0xfff) <= 0xffe) { ram.set(LE16, va + storeAddend[i], v); return; }
+        if (storeTag[i] == (va & ~0xfffL) && (va & 0xfff) <= 0xffe) { RAW.putShort(ramAddr + va + storeAddend[i], v); return; }
         slowStore(va, 2, v);
     }
 
     @Override
     public void store32(long va, int v) {
         int i = dataMode << TLB_BITS | (int) (va >>> 12) & (TLB_SIZE - 1);
-        if (storeTag[i] == (va & ~0xfffL) && (va & 0xfff) <= 0xffc) { ram.set(LE32, va + storeAddend[i], v); return; }
+        if (storeTag[i] == (va & ~0xfffL) && (va & 0xfff) <= 0xffc) { RAW.putInt(ramAddr + va + storeAddend[i], v); return; }
         slowStore(va, 4, v);
     }
 
     @Override
     public void store64(long va, long v) {
         int i = dataMode << TLB_BITS | (int) (va >>> 12) & (TLB_SIZE - 1);
-        if (storeTag[i] == (va & ~0xfffL) && (va & 0xfff) <= 0xff8) { ram.set(LE64, va + storeAddend[i], v); return; }
+        if (storeTag[i] == (va & ~0xfffL) && (va & 0xfff) <= 0xff8) { RAW.putLong(ramAddr + va + storeAddend[i], v); return; }
         slowStore(va, 8, v);
     }
 
