@@ -36,6 +36,13 @@ public final class GuestMemory {
     public final long size;
     /** flags[page >>> 16][page & 0xffff]; a null second level means nothing mapped there. */
     public final byte[][] flags;
+    /**
+     * The same bits as one flat byte per page outside the Java heap ({@code size >>> PAGE_BITS} bytes of
+     * MAP_NORESERVE memory: only the parts covering mapped pages are ever touched), at this host address:
+     * translated code reads a page's bits with one load and no Java array checks
+     * ({@link org.jemu.tcg.PageTableMemory}). Written together with {@link #flags}.
+     */
+    public final long pageTable;
     private final MemorySegment seg;
 
     /** Bottom of the mmap search area (as Linux's mmap_base, allocations grow down from it). */
@@ -46,6 +53,12 @@ public final class GuestMemory {
         this.guestBase = guestBase;
         this.size = size;
         this.flags = new byte[(int) ((size >>> PAGE_BITS) + L2_SIZE - 1) >>> L2_BITS][];
+        long t = Host.mmap(0, size >>> PAGE_BITS, Host.PROT_READ | Host.PROT_WRITE,
+                Host.MAP_PRIVATE | Host.MAP_ANONYMOUS | Host.MAP_NORESERVE, -1, 0);
+        if (t < 0 && t > -4096) {
+            throw new LinuxUserException("Unable to reserve the guest page table (" + Errno.message((int) -t) + ")");
+        }
+        this.pageTable = t;
         this.seg = Host.ALL;
         this.mmapTop = size;
     }
@@ -93,6 +106,7 @@ public final class GuestMemory {
                 l2 = flags[i1] = new byte[L2_SIZE];
             }
             l2[(int) (p & (L2_SIZE - 1))] = (byte) f;
+            Host.ALL.set(ValueLayout.JAVA_BYTE, pageTable + p, (byte) f);
         }
     }
 

@@ -23,7 +23,7 @@ public final class RiscvHart implements Hart {
         synchronized (RiscvHart.class) {
             if (tcg == null && tcgOptions.enabled()) {
                 tcg = new org.jemu.target.riscv.translate.RvTcg(
-                        new org.jemu.tcg.PageTableMemory(mem.guestBase, mem.size, mem.flags, 16, mem), tcgOptions);
+                        new org.jemu.tcg.PageTableMemory(mem.guestBase, mem.size, mem.flags, 16, mem, mem.pageTable), tcgOptions);
             }
             if (tcg != null) tcg.attach(cpu);
         }

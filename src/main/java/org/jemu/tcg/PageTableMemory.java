@@ -17,7 +17,12 @@ import java.lang.foreign.ValueLayout;
  * <p>The inline check covers accesses within one page; one that crosses a page boundary takes the slow
  * path (the interpreter splits it and reports the precise faulting address).
  *
- * <p>Each unit run remembers the last page it found readable and the last page it found writable (two long
+ * <p>With a flat copy of the table (one byte per page outside the Java heap, {@code pageTable}; linux-user's
+ * GuestMemory keeps one), the inline check reads the page's byte directly: a range compare, an in-page
+ * compare, one load, a bit test — no per-unit state and no Java array bounds or null checks (each of those is
+ * a deoptimisation point that keeps every guest register of the unit alive; see docs/tcg.md, session 7).
+ *
+ * <p>Without one, each unit run remembers the last page it found readable and the last page it found writable (two long
  * locals holding the page number, -1 = none): an access to the same page costs a shift, a compare and,
  * for accesses wider than a byte, an in-page check; only a different page consults the table. A page
  * number can never be -1, so the initial value matches no address. Permissions taken away by another
@@ -33,9 +38,15 @@ public final class PageTableMemory implements GuestMemoryModel {
     private final Object mapLock;
     private final byte[][] flags;
     private final int l2Bits;
+    /** Host address of the flat copy of the table (one byte per page of [0, size)), 0 = none. */
+    private final long pageTable;
 
     public PageTableMemory(long guestBase, long size, byte[][] flags, int l2Bits) {
-        this(guestBase, size, flags, l2Bits, new Object());
+        this(guestBase, size, flags, l2Bits, new Object(), 0);
+    }
+
+    public PageTableMemory(long guestBase, long size, byte[][] flags, int l2Bits, Object mapLock) {
+        this(guestBase, size, flags, l2Bits, mapLock, 0);
     }
 
     /**
@@ -43,7 +54,8 @@ public final class PageTableMemory implements GuestMemoryModel {
      * (linux-user's GuestMemory): the translator thread reads guest code under it, so a concurrent munmap
      * or exec can never pull a page away between the permission check and the read.
      */
-    public PageTableMemory(long guestBase, long size, byte[][] flags, int l2Bits, Object mapLock) {
+    public PageTableMemory(long guestBase, long size, byte[][] flags, int l2Bits, Object mapLock, long pageTable) {
+        this.pageTable = FLAT ? pageTable : 0;
         this.mapLock = mapLock;
         this.guestBase = guestBase;
         this.size = size;
@@ -89,9 +101,15 @@ public final class PageTableMemory implements GuestMemoryModel {
             ConstantDescs.CD_byte.arrayType().arrayType(), ConstantDescs.CD_long, ConstantDescs.CD_long,
             ConstantDescs.CD_int, ConstantDescs.CD_int, ConstantDescs.CD_int);
 
-    /** Two: the last readable page, the last writable page. */
+    /**
+     * Whether translated code reads the flat table when the owner keeps one (-Djemu.tcg.flat-pages=false:
+     * the two-level table through the per-unit page cache).
+     */
+    static final boolean FLAT = Boolean.parseBoolean(System.getProperty("jemu.tcg.flat-pages", "true"));
+
+    /** Two without a flat table: the last readable page, the last writable page; none with one. */
     @Override
-    public int unitLocals() { return 2; }
+    public int unitLocals() { return pageTable != 0 ? 0 : 2; }
 
     @Override
     public void emitEntry(CodeBuilder cb, ClassData cd, int base) {
@@ -101,7 +119,7 @@ public final class PageTableMemory implements GuestMemoryModel {
     @Override
     public void emitHostAddress(CodeBuilder cb, ClassData cd, int addrSlot, int refSlot, int localsBase, int size,
                                 Access access, Label slow) {
-        if (access == Access.EXEC) { emitHostAddress(cb, cd, addrSlot, refSlot, size, access, slow); return; }
+        if (access == Access.EXEC || pageTable != 0) { emitHostAddress(cb, cd, addrSlot, refSlot, size, access, slow); return; }
         int bit = access == Access.READ ? R : W;
         int cached = localsBase + (access == Access.READ ? 0 : 2);
         Label miss = cb.newLabel(), hit = cb.newLabel();
@@ -122,6 +140,7 @@ public final class PageTableMemory implements GuestMemoryModel {
     @Override
     public void emitHostAddress(CodeBuilder cb, ClassData cd, int addrSlot, int refSlot, int size, Access access, Label slow) {
         int bit = switch (access) { case READ -> R; case WRITE -> W; case EXEC -> X; };
+        if (pageTable != 0) { emitFlatCheck(cb, addrSlot, size, bit, slow); return; }
         cb.loadConstant(cd.constant(flags, ConstantDescs.CD_byte.arrayType().arrayType()))
           .loadConstant(guestBase).loadConstant(this.size).lload(addrSlot)
           .loadConstant(size).loadConstant(bit).loadConstant(l2Bits)
@@ -129,6 +148,24 @@ public final class PageTableMemory implements GuestMemoryModel {
           .lstore(addrSlot);
         cb.lload(addrSlot).lconst_0().lcmp().iflt(slow);
         cb.lload(addrSlot);
+    }
+
+    private static final ClassDesc CD_MEM = ClassDesc.of(HostMemory.accessClass().getName());
+    private static final ClassDesc CD_LONG = ClassDesc.of("java.lang.Long");
+    private static final MethodTypeDesc MT_J_J = MethodTypeDesc.of(ConstantDescs.CD_long, ConstantDescs.CD_long);
+    private static final MethodTypeDesc MT_JJ_I = MethodTypeDesc.of(ConstantDescs.CD_int, ConstantDescs.CD_long, ConstantDescs.CD_long);
+
+    /**
+     * The check through the flat table: inside the guest space, not crossing a page, and the page's byte has
+     * {@code bit} — compare, mask-compare, one byte load off the heap (no array bounds or null checks, each
+     * of which would be a deoptimisation point holding every guest register), test. No per-unit state.
+     */
+    private void emitFlatCheck(CodeBuilder cb, int addrSlot, int size, int bit, Label slow) {
+        cb.lload(addrSlot).loadConstant(this.size - size).invokestatic(CD_LONG, "compareUnsigned", MT_JJ_I).ifgt(slow);
+        if (size > 1) cb.lload(addrSlot).loadConstant(PAGE_MASK).land().loadConstant(PAGE_MASK + 1 - size).lcmp().ifgt(slow);
+        cb.lload(addrSlot).loadConstant(PAGE_BITS).lushr().loadConstant(pageTable).ladd()
+          .invokestatic(CD_MEM, "lbu", MT_J_J).l2i().loadConstant(bit).iand().ifeq(slow);
+        cb.lload(addrSlot).loadConstant(guestBase).ladd();
     }
 
     private int pageFlags(long a) {

@@ -40,6 +40,12 @@ class GuestMemoryTest {
         assertEquals(-Errno.ENOMEM, m.mapAnon(m.size - P, 2 * P, Host.PROT_READ));
         assertTrue(m.readCString(0x10000 + 3 * P - 2, 100) == null);
         assertEquals(2, m.regions().size(), "rw page, then the read-only page");
+        // the flat copy translated code reads holds the same bits
+        for (long a = 0x10000 - P; a < 0x10000 + 4 * P; a += P) {
+            assertEquals((byte) m.pageFlags(a), Host.ALL.get(java.lang.foreign.ValueLayout.JAVA_BYTE, m.pageTable + (a >>> 12)),
+                    "page 0x" + Long.toHexString(a));
+        }
+        assertEquals(GuestMemory.PAGE_READ | GuestMemory.PAGE_VALID, m.pageFlags(0x10000 + P), "the read-only page");
     }
 
     @Test

@@ -141,6 +141,10 @@ final class Posix {
      * the target's first fallocate and file system check) do not pay for it.
      */
     private static void warmUp() {
+        // here as well, not only on a caller that waits: the AOT training run's link finishes before its
+        // first open(), so the class was never loaded there, and a convert then loaded it from the jar —
+        // the only class it did, and the jar's first open (central directory, manifest: interpreted)
+        MemoryAccess.warm();
         int fd = open("/", O_RDONLY);
         if (fd < 0) return;
         inode(fd);

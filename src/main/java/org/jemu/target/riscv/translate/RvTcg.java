@@ -74,7 +74,7 @@ public final class RvTcg {
     static void printProfile() {
         TRANSITIONS.entrySet().stream()
                 .sorted((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0])).limit(40)
-                .forEach(e -> System.err.println("tcg-profile " + e.getValue()[0] + " " + e.getKey()));
+                .forEach(e -> Log.out().println("tcg-profile " + e.getValue()[0] + " " + e.getKey()));
     }
 
     /** Nesting depth of {@link #nest} per hart (bounds the Java stack a guest's call chain may use). */

@@ -4,6 +4,8 @@ import org.jemu.tcg.PageTableMemory;
 import org.jemu.target.riscv.FlatMemory;
 import org.jemu.target.riscv.RiscvCpu;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
@@ -22,15 +24,20 @@ final class TestMemory {
         long end = base + size;
         long pages = end >>> 12;
         flags = new byte[(int) ((pages + (1 << L2) - 1) >>> L2)][];
+        table = Arena.ofAuto().allocate(pages);
         for (long p = base >>> 12; p < pages; p++) setPerm(p << 12, PageTableMemory.R | PageTableMemory.W | PageTableMemory.X);
-        model = new PageTableMemory(flat.seg.address() - base, end, flags, L2);
+        model = new PageTableMemory(flat.seg.address() - base, end, flags, L2, new Object(), table.address());
     }
+
+    /** The flat copy of {@link #flags} (one byte per page) that translated code reads. */
+    final MemorySegment table;
 
     void setPerm(long addr, int perm) {
         long p = addr >>> 12;
         int i = (int) (p >>> L2);
         if (flags[i] == null) flags[i] = new byte[1 << L2];
         flags[i][(int) (p & ((1 << L2) - 1))] = (byte) perm;
+        table.set(ValueLayout.JAVA_BYTE, p, (byte) perm);
     }
 
     void put(long guest, byte[] code) { flat.write(guest, code); }
