@@ -6,6 +6,10 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.ref.Reference;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The few Linux calls the file protocol needs that FileChannel does not offer, through FFM: openat/close
@@ -119,20 +123,24 @@ final class Posix {
     }
 
     /**
-     * The memory side of the calls (a confined arena, a C string, a struct read) initialises its classes
-     * and var handles on first use, 15-25 ms interpreted (timestamps, load 6): done once by the first
-     * caller that would otherwise only wait for the link (convert's first SEEK_DATA, right after the
-     * target is created), so that its call runs at once when the link is done.
+     * Native memory for a call's arguments and results: a direct ByteBuffer (native byte order) and its
+     * address. Not an Arena: the first confined arena and {@code allocateFrom} bootstrap pattern-switch
+     * call sites and spin up to 13 LambdaForm classes at run time, which the AOT cache does not keep (a test
+     * program with its own cache, 6 runs: an arena and a segment 10-39 ms, allocateFrom 27-50 ms; a direct
+     * buffer's address 1-3 ms, no class spun). The caller keeps the buffer reachable until the call returns.
      */
-    private static final class MemoryAccess {
-        static {
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment st = a.allocate(256, 16);
-                st.set(ValueLayout.JAVA_LONG, 64, a.allocateFrom("/").address());
-                st.get(ValueLayout.JAVA_LONG, 8);
-            }
-        }
-        static void warm() { }
+    private static ByteBuffer buffer(int size) {
+        return ByteBuffer.allocateDirect(size).order(ByteOrder.nativeOrder());
+    }
+
+    private static long address(ByteBuffer b) {
+        return MemorySegment.ofBuffer(b).address();
+    }
+
+    /** A NUL-terminated UTF-8 copy of {@code s} (what {@code Arena.allocateFrom(String)} makes). */
+    private static ByteBuffer cString(String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        return buffer(b.length + 1).put(b).put((byte) 0).flip();
     }
 
     /**
@@ -170,10 +178,12 @@ final class Posix {
 
     /** openat(AT_FDCWD, path, flags | O_CLOEXEC): the descriptor, or -1. */
     static int open(String path, int flags) {
-        if (!linked && NR != null) MemoryAccess.warm();   // the caller is about to wait for the link anyway
         if (!available()) return -1;
-        try (Arena a = Arena.ofConfined()) {
-            return (int) call(NR.openat, AT_FDCWD, a.allocateFrom(path).address(), flags | O_CLOEXEC, 0);
+        ByteBuffer p = cString(path);
+        try {
+            return (int) call(NR.openat, AT_FDCWD, address(p), flags | O_CLOEXEC, 0);
+        } finally {
+            Reference.reachabilityFence(p);
         }
     }
 
@@ -188,19 +198,23 @@ final class Posix {
 
     /** st_blocks * 512 (bytes allocated on the host), or -1. struct stat holds st_blocks at offset 64 on all three. */
     static long allocatedBytes(int fd) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(256, 16);
-            if (call(NR.fstat, fd, st.address(), 0, 0) != 0) return -1;
-            return st.get(ValueLayout.JAVA_LONG, 64) * 512;
+        ByteBuffer st = buffer(256);
+        try {
+            if (call(NR.fstat, fd, address(st), 0, 0) != 0) return -1;
+            return st.getLong(64) * 512;
+        } finally {
+            Reference.reachabilityFence(st);
         }
     }
 
     /** st_ino (offset 8 of struct stat on all three), or -1. */
     static long inode(int fd) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(256, 16);
-            if (call(NR.fstat, fd, st.address(), 0, 0) != 0) return -1;
-            return st.get(ValueLayout.JAVA_LONG, 8);
+        ByteBuffer st = buffer(256);
+        try {
+            if (call(NR.fstat, fd, address(st), 0, 0) != 0) return -1;
+            return st.getLong(8);
+        } finally {
+            Reference.reachabilityFence(st);
         }
     }
 
@@ -210,10 +224,12 @@ final class Posix {
     /** fstatfs's f_type (the first field of struct statfs on all three), or -1. */
     static long fsType(int fd) {
         if (!available()) return -1;
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = a.allocate(256, 16);
-            if (call(NR.fstatfs, fd, st.address(), 0, 0) != 0) return -1;
-            return st.get(ValueLayout.JAVA_LONG, 0);
+        ByteBuffer st = buffer(256);
+        try {
+            if (call(NR.fstatfs, fd, address(st), 0, 0) != 0) return -1;
+            return st.getLong(0);
+        } finally {
+            Reference.reachabilityFence(st);
         }
     }
 

@@ -37,13 +37,16 @@ public final class RiscvExec {
     static final int SIDE = 256;
     static {
         if (Ops.COUNT > Block.END_OP) throw new ExceptionInInitializerError("Insn ordinals overlap Block.END_OP");
-        // Resolves this class's constant-pool entry for Alu before the first guest instruction. With the AOT
-        // cache's profile C2 compiles exec as soon as the hart starts, before any guest branch has called
-        // Alu; C2 then compiles every Alu call as a trap for an unloaded class, the first bltu/bgeu throws the
-        // fresh C2 code away, and exec runs in C1 code until C2 has compiled it again (~0.3-0.6 s).
-        ALU = Alu.class;
+        // Initializes Alu before the first guest instruction. With the AOT cache's profile C2 compiles exec as
+        // soon as the hart starts, often before any guest branch has called Alu; C2 compiles a static call
+        // into a class not yet initialized as a trap ('unloaded'), so the first bltu/bgeu threw the fresh C2
+        // code away and exec ran in C1 code until C2 had compiled it again (~0.3-0.6 s; -XX:+LogCompilation).
+        try {
+            java.lang.invoke.MethodHandles.lookup().ensureInitialized(Alu.class);
+        } catch (IllegalAccessException e) {
+            throw new ExceptionInInitializerError(e);
+        }
     }
-    private static final Class<?> ALU;
 
     /**
      * Runs the hart from {@code cpu.pc} until something needs its caller. Returns a {@link Trap} cause with
