@@ -191,6 +191,11 @@ public final class RvTranslator {
     static final boolean CHAIN = Boolean.parseBoolean(System.getProperty("jemu.tcg.chain", "true"));
     static final boolean WHOLE_BLOCKS = Boolean.parseBoolean(System.getProperty("jemu.tcg.whole-blocks", "true"));
     /** Whether discovery completes loops back to the entry past the instruction cap (-Djemu.tcg.loop-completion=false). */
+    /**
+     * Whether each exit writes back only the registers the paths to it may have written (-Djemu.tcg.dirty-exits=false:
+     * every exit writes back every register the unit writes, through one shared exit).
+     */
+    static final boolean DIRTY_EXITS = Boolean.parseBoolean(System.getProperty("jemu.tcg.dirty-exits", "true"));
     static final boolean LOOP_COMPLETION = Boolean.parseBoolean(System.getProperty("jemu.tcg.loop-completion", "true"));
     /**
      * Exploration cost added to the bodies of called functions: above the distance (capped at 2^39) and above
@@ -548,19 +553,115 @@ public final class RvTranslator {
         int fs(int r) { return FBASE + 2 * r; }
 
         void ldx(int r) { if (r == 0) cb.lconst_0(); else cb.lload(xs(r)); }
-        void stx(int r) { if (r == 0) cb.pop2(); else cb.lstore(xs(r)); }
+        void stx(int r) { if (r == 0) cb.pop2(); else { cb.lstore(xs(r)); dirtyX |= 1L << r; } }
         void ldf(int r) { cb.lload(fs(r)); }
-        void stf(int r) { cb.lstore(fs(r)); }
+        void stf(int r) { cb.lstore(fs(r)); dirtyF |= 1L << r; }
 
         Label stub(long pc, long kind) {
             Label l = cb.newLabel();
-            stubs.add(new Object[]{l, pc | kind});
+            stubs.add(new Object[]{l, pc | kind, dirtyX, dirtyF});
             return l;
         }
 
         void exitTo(long pcAndKind) {
             cb.loadConstant(pcAndKind).lstore(XPC);
-            cb.goto_(exit);
+            cb.goto_(exit());
+        }
+
+        // ---- per-exit write-back: the registers the paths from the entry to an exit may have written
+
+        /** Registers (bit i = x_i / f_i) possibly written between the unit's entry and the current emission point. */
+        long dirtyX, dirtyF;
+        /** Possibly-written registers at each block's start (by leader index), from {@link #dirtyAnalysis}. */
+        long[] inX, inF;
+        /** Write-back blocks by dirty set (x mask, f mask): label. */
+        final Map<List<Long>, Label> exits = new java.util.LinkedHashMap<>();
+
+        /** The exit for the current dirty set (the shared exit writing back everything, with DIRTY_EXITS off). */
+        Label exit() {
+            if (!DIRTY_EXITS) return exit;
+            return exits.computeIfAbsent(List.of(dirtyX, dirtyF), k -> cb.newLabel());
+        }
+
+        /** Registers instruction {@code op} writes: {x mask, f mask}. */
+        static long[] defs(Decoder.Op op) {
+            String t = op.insn().fmt.template;
+            long x = 0, f = 0;
+            if (t.indexOf('d') >= 0 && op.rd() != 0) x |= 1L << op.rd();
+            if (t.indexOf('D') >= 0) f |= 1L << op.rd();
+            return new long[]{x, f};
+        }
+
+        /**
+         * Forward may-analysis over the region's blocks: a register is dirty at a point if some path from the
+         * entry writes it before that point. Successors follow {@link #emitBlock}: branch targets and
+         * fall-through inside the region, direct jump targets, and an indirect jump's switch targets.
+         */
+        void dirtyAnalysis() {
+            List<Long> leaders = r.leaderList();
+            int n = leaders.size();
+            Map<Long, Integer> index = new HashMap<>();
+            for (int i = 0; i < n; i++) index.put(leaders.get(i), i);
+            long[] genX = new long[n], genF = new long[n];
+            List<List<Integer>> succ = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                List<Integer> out = new ArrayList<>();
+                long pc = leaders.get(i);
+                while (true) {
+                    Decoder.Op op = r.insns().get(pc);
+                    long[] d = defs(op);
+                    genX[i] |= d[0];
+                    genF[i] |= d[1];
+                    long next = pc + op.len();
+                    Insn in = op.insn();
+                    if (in.isBranch()) {
+                        addSucc(out, index, pc + op.imm());
+                        addSucc(out, index, next);
+                        break;
+                    }
+                    if (in == Insn.JAL) { addSucc(out, index, pc + op.imm()); break; }
+                    if (in == Insn.JALR) {
+                        for (long l : returnPoints) addSucc(out, index, l);
+                        break;
+                    }
+                    if (index.containsKey(next)) { addSucc(out, index, next); break; }
+                    if (!r.insns().containsKey(next)) break;
+                    pc = next;
+                }
+                succ.add(out);
+            }
+            inX = new long[n];
+            inF = new long[n];
+            boolean changed = true;
+            while (changed) {
+                changed = false;
+                for (int i = 0; i < n; i++) {
+                    long ox = inX[i] | genX[i], of = inF[i] | genF[i];
+                    for (int j : succ.get(i)) {
+                        if ((inX[j] | ox) != inX[j] || (inF[j] | of) != inF[j]) {
+                            inX[j] |= ox;
+                            inF[j] |= of;
+                            changed = true;
+                        }
+                    }
+                }
+            }
+        }
+
+        private static void addSucc(List<Integer> out, Map<Long, Integer> index, long pc) {
+            Integer j = index.get(pc);
+            if (j != null) out.add(j);
+        }
+
+        /** The write-back of the registers in the masks, then the return of XPC. */
+        void writeBackExit(long xs, long fs) {
+            for (int i = 1; i < 32; i++) {
+                if ((xs >>> i & 1) != 0 && xWritten.get(i)) cb.aload(XA).loadConstant(i).lload(xs(i)).lastore();
+            }
+            for (int i = 0; i < 32; i++) {
+                if ((fs >>> i & 1) != 0 && fWritten.get(i)) cb.aload(FA).loadConstant(i).lload(fs(i)).lastore();
+            }
+            cb.lload(XPC).lreturn();
         }
 
         void emit() {
@@ -577,9 +678,11 @@ public final class RvTranslator {
             // single entry (keeps loops reducible, so C2 optimises them as loops)
             cb.goto_(labels.get(r.entry()));
 
+            if (DIRTY_EXITS) dirtyAnalysis();
             for (int bi = 0; bi < r.leaderList().size(); bi++) {
                 long pc = r.leaderList().get(bi);
                 cd.bind(cb, labels.get(pc));
+                if (DIRTY_EXITS) { dirtyX = inX[bi]; dirtyF = inF[bi]; }
                 if (r.loopHeads().get(bi)) {
                     // exit requests, and a bounded number of iterations per call: returning now and then lets
                     // HotSpot use (and replace after a deoptimisation) the normal compiled method instead of
@@ -596,10 +699,17 @@ public final class RvTranslator {
 
             for (Object[] s : stubs) {
                 cd.bind(cb, (Label) s[0]);
+                dirtyX = (Long) s[2];
+                dirtyF = (Long) s[3];
                 exitTo((Long) s[1]);
             }
 
-            // the shared exit: write back what the region may have changed
+            // the exits: write back what the paths to each may have changed
+            for (var e : exits.entrySet()) {
+                cd.bind(cb, e.getValue());
+                writeBackExit(e.getKey().get(0), e.getKey().get(1));
+            }
+            // the shared exit: write back everything the region may have changed
             cd.bind(cb, exit);
             writeBack();
             cb.lload(XPC).lreturn();
@@ -730,17 +840,17 @@ public final class RvTranslator {
                         nestedCall(next);
                         return;
                     }
-                    cb.aload(CPU).invokestatic(CD_ACCESS, "exitRequest", MT_CPU_I).ifne(exit);
-                    cb.iinc(BUDGET, -1).iload(BUDGET).ifle(exit);
+                    cb.aload(CPU).invokestatic(CD_ACCESS, "exitRequest", MT_CPU_I).ifne(exit());
+                    cb.iinc(BUDGET, -1).iload(BUDGET).ifle(exit());
                     // a return to one of the region's call sites continues inside; anything else leaves
                     if (!returnPoints.isEmpty()) {
                         cb.lload(XPC).loadConstant(base).lsub().lstore(TMP);
-                        cb.lload(TMP).loadConstant(span).invokestatic(CD_LONG, "compareUnsigned", MT_JJ_I).ifgt(exit);
+                        cb.lload(TMP).loadConstant(span).invokestatic(CD_LONG, "compareUnsigned", MT_JJ_I).ifgt(exit());
                         List<SwitchCase> cases = new ArrayList<>();
                         for (long l : returnPoints) cases.add(SwitchCase.of((int) (l - base), labels.get(l)));
-                        cb.lload(TMP).l2i().lookupswitch(exit, cases);
+                        cb.lload(TMP).l2i().lookupswitch(exit(), cases);
                     } else {
-                        cb.goto_(exit);
+                        cb.goto_(exit());
                     }
                     return;
                 }

@@ -53,6 +53,37 @@ class RvTranslatorTest {
         }
     }
 
+    /**
+     * Exits write back only what the paths to them may have written: a register written in a loop body
+     * reaches the hart at an exit from the loop head only through the back edge; one written only on a path
+     * not taken keeps the hart's value.
+     */
+    @Test
+    void exitsWriteBackWhatTheirPathsWrote() {
+        TestMemory m = new TestMemory(0x1000, 0xf000);
+        RvAsm a = new RvAsm();
+        a.addi(11, 0, 3);           // 0x1000
+        int loop = a.pc();          // 0x1004: loop head, exits to 0x1020 when x11 == 0
+        a.beq(11, 0, 0x20);
+        a.addi(7, 7, 5);            // 0x1008: written only in the body
+        a.addi(11, 11, -1);         // 0x100c
+        a.blt(11, 0, 0x1c);         // 0x1010: never taken
+        a.jal(0, loop);             // 0x1014
+        a.ebreak();                 // 0x1018
+        a.addi(8, 0, 1);            // 0x101c: x8 only on the path never taken
+        a.ebreak();                 // 0x1020
+        m.put(0x1000, a.bytes());
+        Translation<RvUnit> tr = new RvTranslator(m.model, OPTS, null).translate(0x1000);
+        RiscvCpu s = m.cpu(0x1000);
+        s.x[7] = 100;
+        s.x[8] = 42;
+        long next = tr.unit().exec(s, 0x1000) & ~RvUnit.INTERP;
+        assertEquals(0x1020, next);
+        assertEquals(115, s.x[7], "written in the body, reaches the exit through the back edge");
+        assertEquals(0, s.x[11]);
+        assertEquals(42, s.x[8], "the untaken path's register keeps the hart's value");
+    }
+
     @Test
     void faultingLoadExitsBeforeItWithPreciseState() {
         {
