@@ -190,12 +190,12 @@ public final class RvTranslator {
     /** Whether a unit cut for size in straight-line code asks for its continuation at once (-Djemu.tcg.chain=false). */
     static final boolean CHAIN = Boolean.parseBoolean(System.getProperty("jemu.tcg.chain", "true"));
     static final boolean WHOLE_BLOCKS = Boolean.parseBoolean(System.getProperty("jemu.tcg.whole-blocks", "true"));
-    /** Whether discovery completes loops back to the entry past the instruction cap (-Djemu.tcg.loop-completion=false). */
     /**
      * Whether each exit writes back only the registers the paths to it may have written (-Djemu.tcg.dirty-exits=false:
      * every exit writes back every register the unit writes, through one shared exit).
      */
     static final boolean DIRTY_EXITS = Boolean.parseBoolean(System.getProperty("jemu.tcg.dirty-exits", "true"));
+    /** Whether discovery completes loops back to the entry past the instruction cap (-Djemu.tcg.loop-completion=false). */
     static final boolean LOOP_COMPLETION = Boolean.parseBoolean(System.getProperty("jemu.tcg.loop-completion", "true"));
     /**
      * Exploration cost added to the bodies of called functions: above the distance (capped at 2^39) and above
