@@ -43,10 +43,7 @@ final class RawMemory {
     static Class<?> define() throws IllegalAccessException {
         byte[] bytes = ClassFile.of().build(CD_SELF, clb -> {
             clb.withFlags(ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL | ClassFile.ACC_SUPER);
-            clb.withField("U", CD_UNSAFE, ClassFile.ACC_PRIVATE | ClassFile.ACC_STATIC | ClassFile.ACC_FINAL);
-            clb.withMethodBody(ConstantDescs.CLASS_INIT_NAME, ConstantDescs.MTD_void, ClassFile.ACC_STATIC, cb -> cb
-                    .invokestatic(CD_UNSAFE, "getUnsafe", MethodTypeDesc.of(CD_UNSAFE))
-                    .putstatic(CD_SELF, "U", CD_UNSAFE).return_());
+            unsafeField(clb, CD_SELF);
             load(clb, "lb", "getByte", TypeKind.BYTE, 0);
             load(clb, "lbu", "getByte", TypeKind.BYTE, 0xffL);
             load(clb, "lh", "getShortUnaligned", TypeKind.SHORT, 0);
@@ -75,10 +72,7 @@ final class RawMemory {
         byte[] bytes = ClassFile.of().build(self, clb -> {
             clb.withFlags(ClassFile.ACC_PUBLIC | ClassFile.ACC_FINAL | ClassFile.ACC_SUPER);
             clb.withInterfaceSymbols(ClassDesc.of(HostAccess.class.getName()));
-            clb.withField("U", CD_UNSAFE, ClassFile.ACC_PRIVATE | ClassFile.ACC_STATIC | ClassFile.ACC_FINAL);
-            clb.withMethodBody(ConstantDescs.CLASS_INIT_NAME, ConstantDescs.MTD_void, ClassFile.ACC_STATIC, cb -> cb
-                    .invokestatic(CD_UNSAFE, "getUnsafe", MethodTypeDesc.of(CD_UNSAFE))
-                    .putstatic(self, "U", CD_UNSAFE).return_());
+            unsafeField(clb, self);
             clb.withMethodBody(ConstantDescs.INIT_NAME, ConstantDescs.MTD_void, ClassFile.ACC_PUBLIC, cb -> cb
                     .aload(0).invokespecial(ConstantDescs.CD_Object, ConstantDescs.INIT_NAME, ConstantDescs.MTD_void).return_());
             for (TypeKind t : new TypeKind[] {TypeKind.BYTE, TypeKind.SHORT, TypeKind.INT, TypeKind.LONG}) {
@@ -96,6 +90,14 @@ final class RawMemory {
         });
         Class<?> c = MethodHandles.lookup().defineClass(bytes);
         return (HostAccess) c.getConstructor().newInstance();
+    }
+
+    /** {@code private static final Unsafe U = Unsafe.getUnsafe();} in the class being built ({@code self}). */
+    private static void unsafeField(java.lang.classfile.ClassBuilder clb, ClassDesc self) {
+        clb.withField("U", CD_UNSAFE, ClassFile.ACC_PRIVATE | ClassFile.ACC_STATIC | ClassFile.ACC_FINAL);
+        clb.withMethodBody(ConstantDescs.CLASS_INIT_NAME, ConstantDescs.MTD_void, ClassFile.ACC_STATIC, cb -> cb
+                .invokestatic(CD_UNSAFE, "getUnsafe", MethodTypeDesc.of(CD_UNSAFE))
+                .putstatic(self, "U", CD_UNSAFE).return_());
     }
 
     /** {@code static long name(long a) { return (long) U.method(null, a) [& mask]; }} */

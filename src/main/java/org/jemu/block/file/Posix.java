@@ -198,21 +198,21 @@ final class Posix {
 
     /** st_blocks * 512 (bytes allocated on the host), or -1. struct stat holds st_blocks at offset 64 on all three. */
     static long allocatedBytes(int fd) {
-        ByteBuffer st = buffer(256);
-        try {
-            if (call(NR.fstat, fd, address(st), 0, 0) != 0) return -1;
-            return st.getLong(64) * 512;
-        } finally {
-            Reference.reachabilityFence(st);
-        }
+        long blocks = statField(NR.fstat, fd, 64);
+        return blocks < 0 ? -1 : blocks * 512;
     }
 
     /** st_ino (offset 8 of struct stat on all three), or -1. */
     static long inode(int fd) {
+        return statField(NR.fstat, fd, 8);
+    }
+
+    /** The 64-bit field at {@code offset} of the struct that fstat/fstatfs ({@code nr}) fills in for {@code fd}, or -1. */
+    private static long statField(long nr, int fd, int offset) {
         ByteBuffer st = buffer(256);
         try {
-            if (call(NR.fstat, fd, address(st), 0, 0) != 0) return -1;
-            return st.getLong(8);
+            if (call(nr, fd, address(st), 0, 0) != 0) return -1;
+            return st.getLong(offset);
         } finally {
             Reference.reachabilityFence(st);
         }
@@ -224,13 +224,7 @@ final class Posix {
     /** fstatfs's f_type (the first field of struct statfs on all three), or -1. */
     static long fsType(int fd) {
         if (!available()) return -1;
-        ByteBuffer st = buffer(256);
-        try {
-            if (call(NR.fstatfs, fd, address(st), 0, 0) != 0) return -1;
-            return st.getLong(0);
-        } finally {
-            Reference.reachabilityFence(st);
-        }
+        return statField(NR.fstatfs, fd, 0);
     }
 
     /** fallocate: 0, or -1 (callers fall back to writing zeroes whatever the reason). */
