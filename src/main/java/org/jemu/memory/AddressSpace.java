@@ -226,9 +226,19 @@ public final class AddressSpace {
         images.add(i);
     }
 
+    /**
+     * Copies an image into its region. A mapped file that was truncated since it was mapped faults
+     * (SIGBUS, which the JVM raises as an InternalError in the copy): reported as an {@link IllegalStateException}
+     * naming the image, not as a JVM error. (A file rewritten in place is reloaded with its new contents.)
+     */
     private static void copyIn(MemoryRegion r, Image i) {
         long off = i.addr - r.base, n = i.data.byteSize();
-        MemorySegment.copy(i.data, 0, r.segment, off, n);
+        try {
+            MemorySegment.copy(i.data, 0, r.segment, off, n);
+        } catch (InternalError e) {
+            throw new IllegalStateException(String.format(
+                    "the image loaded at 0x%x (%d bytes) can no longer be read: its file was truncated after it was loaded", i.addr, n));
+        }
         if (i.size > n) r.segment.asSlice(off + n, i.size - n).fill((byte) 0);
     }
 
